@@ -1,0 +1,146 @@
+import CompressNIO
+import Foundation
+import NIOCore
+
+/// Why an archive could not be read; turned into a ``PackagingError`` naming the file by the caller.
+struct ArchiveFormatError: Error {
+    let reason: String
+}
+
+/// A forward-only byte stream over an archive on disk, read in fixed-size chunks.
+protocol ArchiveByteStream {
+    /// Bytes read ahead and not yet consumed.
+    var buffered: ByteBuffer { get set }
+    /// Makes `buffered` non-empty; returns `false` at the end of the data.
+    mutating func refill() throws -> Bool
+}
+
+extension ArchiveByteStream {
+    /// Reads `count` bytes, or fewer at the end of the data.
+    mutating func read(upTo count: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(min(count, 1 << 20))
+        while result.count < count {
+            if buffered.readableBytes == 0 {
+                guard try refill() else { break }
+            }
+            let length = min(count - result.count, buffered.readableBytes)
+            result += buffered.readBytes(length: length) ?? []
+        }
+        return result
+    }
+
+    /// Skips `count` bytes without keeping them; returns how many were skipped (fewer only at the end).
+    mutating func skip(_ count: Int) throws -> Int {
+        var skipped = 0
+        while skipped < count {
+            if buffered.readableBytes == 0 {
+                guard try refill() else { break }
+            }
+            let length = min(count - skipped, buffered.readableBytes)
+            buffered.moveReaderIndex(forwardBy: length)
+            skipped += length
+        }
+        return skipped
+    }
+}
+
+/// Reads a file in 64 KiB chunks.
+struct FileChunks {
+    static let chunkSize = 64 * 1024
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ArchiveFormatError(reason: "the file cannot be opened")
+        }
+        self.handle = handle
+    }
+
+    /// The next chunk, or `nil` at the end of the file.
+    func next() throws -> ByteBuffer? {
+        guard let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty else { return nil }
+        return ByteBuffer(bytes: data)
+    }
+
+    func close() {
+        try? handle.close()
+    }
+}
+
+/// An uncompressed file.
+struct PlainFileStream: ArchiveByteStream {
+    var buffered = ByteBuffer()
+    private let chunks: FileChunks
+
+    init(path: String) throws {
+        chunks = try FileChunks(path: path)
+    }
+
+    mutating func refill() throws -> Bool {
+        guard let chunk = try chunks.next() else { return false }
+        buffered = chunk
+        return true
+    }
+
+    func close() {
+        chunks.close()
+    }
+}
+
+/// A gzip-compressed file, inflated chunk by chunk with CompressNIO (concatenated gzip members included).
+struct GzipFileStream: ArchiveByteStream {
+    var buffered = ByteBuffer()
+    private let chunks: FileChunks
+    private let decompressor: ZlibDecompressor
+    private var input = ByteBuffer()
+    private var inputFinished = false
+    private var streamFinished = false
+
+    init(path: String) throws {
+        chunks = try FileChunks(path: path)
+        decompressor = try ZlibDecompressor(algorithm: .gzip)
+    }
+
+    mutating func refill() throws -> Bool {
+        while buffered.readableBytes == 0 {
+            if streamFinished {
+                return false
+            }
+            if input.readableBytes == 0 {
+                guard !inputFinished, let chunk = try chunks.next() else {
+                    inputFinished = true
+                    return false
+                }
+                input = chunk
+            }
+            buffered.clear(minimumCapacity: FileChunks.chunkSize)
+            let inputBefore = input.readableBytes
+            var returnedNormally = false
+            do {
+                try decompressor.inflate(from: &input, to: &buffered)
+                returnedNormally = true
+            } catch let error as CompressNIOError where error == .bufferOverflow || error == .inputBufferOverflow {
+                // The output chunk is full, or zlib wants more input: both are progress.
+            } catch {
+                throw ArchiveFormatError(reason: "the gzip data is corrupt")
+            }
+            let progressed = input.readableBytes != inputBefore || buffered.readableBytes > 0
+            // A normal return that left input behind, or made no progress, is the end of a gzip member.
+            if returnedNormally && (!progressed || input.readableBytes > 0) {
+                if input.readableBytes >= 2, input.getBytes(at: input.readerIndex, length: 2) == [0x1F, 0x8B] {
+                    try decompressor.reset()
+                } else {
+                    streamFinished = true
+                }
+            } else if !progressed {
+                throw ArchiveFormatError(reason: "the gzip data is corrupt")
+            }
+        }
+        return true
+    }
+
+    func close() {
+        chunks.close()
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+extension DistributionArchive {
+    /// Streams a (gzipped) tar sdist and returns its `{top}/PKG-INFO`, stopping as soon as it is read.
+    static func tarMetadata(atPath path: String, filename: DistributionFilename, gzip: Bool) throws -> [UInt8] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PackagingError(.invalidArchive, "cannot read '\(filename.filename)': the file does not exist")
+        }
+        let description = gzip ? "sdist (tar.gz)" : "sdist (tar)"
+        do {
+            if gzip {
+                let stream = try GzipFileStream(path: path)
+                defer { stream.close() }
+                return try findPKGInfo(TarReader(stream: stream), filename: filename)
+            } else {
+                let stream = try PlainFileStream(path: path)
+                defer { stream.close() }
+                return try findPKGInfo(TarReader(stream: stream), filename: filename)
+            }
+        } catch let error as ArchiveFormatError {
+            throw PackagingError(.invalidArchive, "'\(filename.filename)' is not a valid \(description) archive: \(error.reason)")
+        }
+    }
+
+    private static func findPKGInfo<Stream>(_ reader: TarReader<Stream>, filename: DistributionFilename) throws -> [UInt8] {
+        var reader = reader
+        while let entry = try reader.next() {
+            guard entry.isRegularFile, isTopLevelPKGInfo(entry.path) else { continue }
+            guard entry.size <= maximumMetadataSize else {
+                throw tooLarge(entry.path, filename)
+            }
+            return try reader.readData(of: entry)
+        }
+        throw PackagingError(.missingMetadata, "'\(filename.filename)' has no PKG-INFO file in its top-level directory")
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import NIOCore
+import _NIOFileSystem
+import WheelhouseCore
+
+/// The embedded default's blob store: one file per blob under `root/sha256/ab/cd/<sha256>`.
+///
+/// Writes go to a temporary name in the same filesystem, are fsynced, then renamed into place:
+/// a crash leaves at most a stray temporary file, never a partial blob under its final name.
+public struct FileSystemBlobStore: BlobStore {
+    public let root: String
+    /// Where staging files live; must be on the same filesystem as `root` so `rename` is atomic.
+    public let staging: String
+    let fs = FileSystem.shared
+
+    public init(root: String, staging: String) throws {
+        self.root = root
+        self.staging = staging
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+    }
+
+    func path(_ key: BlobKey) -> String { root + "/" + key.path }
+
+    public func put(_ key: BlobKey, contentsOfFile source: String) async throws {
+        let target = path(key)
+        if try await size(of: key) != nil {
+            try? await fs.removeItem(at: FilePath(source))
+            return
+        }
+        try await fs.createDirectory(at: FilePath(target).removingLastComponent(), withIntermediateDirectories: true)
+        try Self.fsync(path: source)
+        try await fs.replaceItem(at: FilePath(target), withItemAt: FilePath(source))
+        try Self.fsync(path: FilePath(target).removingLastComponent().string)
+    }
+
+    public func put(_ key: BlobKey, bytes: [UInt8]) async throws {
+        if try await size(of: key) != nil { return }
+        let temp = staging + "/blob-" + UUID().uuidString
+        try await fs.withFileHandle(forWritingAt: FilePath(temp), options: .newFile(replaceExisting: false)) { handle in
+            _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
+        }
+        try await put(key, contentsOfFile: temp)
+    }
+
+    public func size(of key: BlobKey) async throws -> Int64? {
+        guard let info = try await fs.info(forFileAt: FilePath(path(key))) else { return nil }
+        return info.size
+    }
+
+    public func read(_ key: BlobKey, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void) async throws {
+        do {
+            try await fs.withFileHandle(forReadingAt: FilePath(path(key))) { handle in
+                let chunks = range.map { handle.readChunks(in: $0, chunkLength: .kibibytes(128)) }
+                    ?? handle.readChunks(chunkLength: .kibibytes(128))
+                for try await chunk in chunks {
+                    try await body(chunk)
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            throw WheelhouseError.notFound("blob \(key.sha256) not found")
+        }
+    }
+
+    public func delete(_ key: BlobKey) async throws {
+        try await fs.removeItem(at: FilePath(path(key)))
+    }
+
+    public func ping() async throws {
+        guard try await fs.info(forFileAt: FilePath(root)) != nil else {
+            throw WheelhouseError(.unavailable, "blob store root \(root) is missing")
+        }
+    }
+
+    /// Makes the file's (or directory's) contents durable before it becomes visible under its final name.
+    static func fsync(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw WheelhouseError(.internalError, "cannot open \(path) to sync: errno \(errno)") }
+        defer { close(fd) }
+        guard Foundation.fsync(fd) == 0 else { throw WheelhouseError(.internalError, "fsync of \(path) failed: errno \(errno)") }
+    }
+}

@@ -1,0 +1,63 @@
+import Hummingbird
+import PythonPackaging
+import WheelhouseCore
+
+/// Everything under one repository's URL: upload, simple pages, files.
+struct RepositoryRoutes {
+    let services: WheelhouseServices
+
+    func respond(_ request: Request, context: WheelhouseContext, route: RepositoryRoute) async throws -> Response {
+        let method = request.method
+        let rest = route.rest
+        switch rest.count {
+        case 0:
+            if method == .post {
+                // twine aborts on any redirect, so the upload URL answers with and without the slash.
+                return try await UploadRoute(services: services).upload(request, context: context, repositoryName: route.repository)
+            }
+            try requireRead(method)
+            return Responses.redirect(to: "\(route.base)/simple/" + query(request), permanent: false)
+        case 1 where rest[0] == "simple":
+            try requireRead(method)
+            guard route.trailingSlash else { return Responses.redirect(to: "\(route.base)/simple/" + query(request)) }
+            let repo = try await repository(route.repository)
+            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            return try await SimpleRoutes(services: services).projectList(request, repository: repo)
+        case 2 where rest[0] == "simple":
+            try requireRead(method)
+            let project = rest[1]
+            let normalized = ProjectName.normalize(project)
+            guard route.trailingSlash, normalized == project else {
+                return Responses.redirect(to: "\(route.base)/simple/\(normalized)/" + query(request))
+            }
+            let repo = try await repository(route.repository)
+            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            return try await SimpleRoutes(services: services).projectPage(request, repository: repo, project: normalized)
+        case 3 where rest[0] == "files":
+            try requireRead(method)
+            let repo = try await repository(route.repository)
+            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            return try await FileRoutes(services: services).file(request, repository: repo, sha256: rest[1], filename: rest[2])
+        default:
+            throw WheelhouseError.notFound("not found")
+        }
+    }
+
+    func repository(_ name: String) async throws -> Repository {
+        guard let repo = try await services.metadata.repository(named: name) else {
+            throw WheelhouseError.notFound("repository '\(name)' not found")
+        }
+        return repo
+    }
+
+    func requireRead(_ method: HTTPRequest.Method) throws {
+        guard method == .get || method == .head else {
+            throw WheelhouseError(.methodNotAllowed, "method \(method.rawValue) not allowed here", headers: [("Allow", "GET, HEAD")])
+        }
+    }
+
+    func query(_ request: Request) -> String {
+        request.uri.query.map { "?" + $0 } ?? ""
+    }
+}
+

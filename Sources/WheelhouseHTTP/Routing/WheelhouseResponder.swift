@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import Logging
+import WheelhouseCore
+
+/// Dispatches every request. Hand-written rather than a trie router because the URL layout
+/// needs what routers hide: trailing-slash redirects, three URL aliases for one repository,
+/// and file names that are path segments.
+public struct WheelhouseResponder: HTTPResponder {
+    public typealias Context = WheelhouseContext
+    let services: WheelhouseServices
+
+    public init(services: WheelhouseServices) {
+        self.services = services
+    }
+
+    public func respond(to request: Request, context: WheelhouseContext) async throws -> Response {
+        let start = ContinuousClock.now
+        var info = RequestInfo()
+        let response: Response
+        do {
+            response = try await route(request, context: context, info: &info)
+        } catch let error as WheelhouseError {
+            response = Responses.error(error)
+        } catch {
+            services.logger.error("unhandled error", metadata: ["wh.error": "\(error)", "wh.path": "\(request.uri.path)"])
+            response = Responses.error(WheelhouseError(.internalError, "internal error"))
+        }
+        log(request, response, context: context, info: info, duration: ContinuousClock.now - start)
+        return response
+    }
+
+    func route(_ request: Request, context: WheelhouseContext, info: inout RequestInfo) async throws -> Response {
+        guard let path = RequestPath(request.uri.path) else {
+            throw WheelhouseError.badRequest("malformed percent-encoding in the path")
+        }
+        let s = path.segments
+        switch s.first {
+        case nil:
+            return Responses.bytes(.ok, Array("Wheelhouse \(WheelhouseVersion.current)\n".utf8), contentType: "text/plain; charset=utf-8")
+        case "health":
+            return try await HealthRoutes(services: services).respond(request, segments: Array(s.dropFirst()))
+        case "api":
+            guard s.count >= 2, s[1] == "v1" else { throw WheelhouseError.notFound("no such API version") }
+            return try await AdminRoutes(services: services).respond(request, context: context, segments: Array(s.dropFirst(2)), info: &info)
+        default:
+            guard let route = RepositoryRoute(path) else { throw WheelhouseError.notFound("not found") }
+            info.repository = route.repository
+            return try await RepositoryRoutes(services: services).respond(request, context: context, route: route)
+        }
+    }
+
+    func log(_ request: Request, _ response: Response, context: WheelhouseContext, info: RequestInfo, duration: Duration) {
+        let ms = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)",
+            "path": "\(request.uri.path)",
+            "status": "\(response.status.code)",
+            "bytes": "\(response.headers[.contentLength] ?? "-")",
+            "duration_ms": "\(String(format: "%.2f", ms))",
+        ]
+        if let repo = info.repository { metadata["wh.repo"] = "\(repo)" }
+        if let user = info.user { metadata["wh.user"] = "\(user)" }
+        if let addr = context.remoteAddress { metadata["client"] = "\(addr)" }
+        services.logger.info("request", metadata: metadata)
+    }
+}
+
+/// Facts gathered while routing, for the request's log line.
+struct RequestInfo {
+    var repository: String?
+    var user: String?
+}
+
+public enum WheelhouseVersion {
+    public static let current = "0.1.0"
+}

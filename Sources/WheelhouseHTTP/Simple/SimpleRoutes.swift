@@ -1,0 +1,67 @@
+import Hummingbird
+import WheelhouseCore
+
+/// The simple repository API (PEP 503/691): the project list and project pages.
+struct SimpleRoutes {
+    let services: WheelhouseServices
+
+    func projectPage(_ request: Request, repository: Repository, project: String) async throws -> Response {
+        let format = try negotiate(request)
+        guard let page = try await services.metadata.page(repository: repository.id, project: project) else {
+            throw WheelhouseError.notFound("project '\(project)' not found in '\(repository.name)'")
+        }
+        let etag = page.rendered.etag(for: format)
+        var headers: HTTPFields = [
+            .contentType: format.contentType,
+            .vary: "Accept",
+            .eTag: etag,
+            .cacheControl: "max-age=0, must-revalidate",
+        ]
+        if let inm = request.headers[.ifNoneMatch], Self.matches(ifNoneMatch: inm, etag: etag) {
+            return Responses.empty(.notModified, headers: headers)
+        }
+        let body = page.rendered.body(for: format)
+        if request.method == .head {
+            headers[.contentLength] = String(body.count)
+            return Response(status: .ok, headers: headers, body: .init())
+        }
+        return Responses.bytes(.ok, body, contentType: format.contentType, headers: headers)
+    }
+
+    func projectList(_ request: Request, repository: Repository) async throws -> Response {
+        let format = try negotiate(request)
+        let entries = try await services.metadata.projectList(repository: repository.id)
+        let body = format == .json ? ProjectListRenderer.json(entries) : ProjectListRenderer.html(entries)
+        var headers: HTTPFields = [.vary: "Accept", .cacheControl: "max-age=0, must-revalidate"]
+        if request.method == .head {
+            headers[.contentType] = format.contentType
+            headers[.contentLength] = String(body.count)
+            return Response(status: .ok, headers: headers, body: .init())
+        }
+        return Responses.bytes(.ok, body, contentType: format.contentType, headers: headers)
+    }
+
+    func negotiate(_ request: Request) throws -> SimpleFormat {
+        let format = request.uri.queryParameters["format"].map(String.init)
+        guard let chosen = SimpleFormat.negotiate(accept: request.headers[.accept], format: format) else {
+            throw WheelhouseError(
+                .notAcceptable,
+                "none of the requested media types is available: use application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html or text/html")
+        }
+        return chosen
+    }
+
+    /// `If-None-Match`: a list of entity tags or `*`; weak comparison, as RFC 9110 prescribes for it.
+    static func matches(ifNoneMatch: String, etag: String) -> Bool {
+        let trimmed = ifNoneMatch.trimmingCharacters(in: .whitespaces)
+        if trimmed == "*" { return true }
+        let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        return trimmed.split(separator: ",").contains { candidate in
+            var c = candidate.trimmingCharacters(in: .whitespaces)
+            if c.hasPrefix("W/") { c.removeFirst(2) }
+            return c == bare
+        }
+    }
+}
+
+import Foundation

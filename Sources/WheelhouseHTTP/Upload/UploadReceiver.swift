@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WheelhouseCore
+import _NIOFileSystem
+
+/// What came in: the form fields, and the `content` part written to the staging file.
+struct ReceivedUpload {
+    var form = UploadForm()
+    var filename: String?
+    var digests = DistributionDigests(sha256: "", blake2b256: "", md5: "")
+    var size: Int64 = 0
+}
+
+extension UploadRoute {
+    /// Streams the multipart body: fields into the form, `content` into `path` while hashing.
+    /// Memory is bounded by the form limits plus one write buffer, whatever the file size.
+    func receive(_ body: RequestBody, boundary: String, to path: String) async throws -> ReceivedUpload {
+        var parser = MultipartParser(boundary: boundary)
+        var received = ReceivedUpload()
+        var accumulator = DigestAccumulator()
+        var fieldName: String? = nil
+        var fieldBytes: [UInt8] = []
+        var inContent = false
+        var sawContent = false
+        var total: Int64 = 0
+        let limit = services.limits.maxUploadBytes
+
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: FilePath(path), options: .newFile(replaceExisting: false)
+        ) { handle in
+            var writer = handle.bufferedWriter(capacity: .mebibytes(1))
+            do {
+                for try await chunk in body {
+                    total += Int64(chunk.readableBytes)
+                    if total > limit {
+                        throw WheelhouseError(.payloadTooLarge, "upload exceeds the limit of \(limit) bytes")
+                    }
+                    for event in try parser.feed(chunk) {
+                        switch event {
+                        case .partStart(let headers):
+                            if headers.name == "content" {
+                                guard !sawContent else { throw WheelhouseError.badRequest("more than one 'content' part") }
+                                guard let filename = headers.filename else {
+                                    throw WheelhouseError.badRequest("the 'content' part has no filename")
+                                }
+                                received.filename = filename
+                                inContent = true
+                                sawContent = true
+                            } else {
+                                fieldName = headers.name
+                                fieldBytes.removeAll(keepingCapacity: true)
+                            }
+                        case .body(let bytes):
+                            if inContent {
+                                accumulator.update(bytes)
+                                _ = try await writer.write(contentsOf: bytes)
+                            } else if fieldName != nil {
+                                guard fieldBytes.count + bytes.readableBytes <= UploadForm.maxFieldBytes else {
+                                    throw WheelhouseError(.payloadTooLarge, "form field '\(fieldName!)' exceeds \(UploadForm.maxFieldBytes) bytes")
+                                }
+                                fieldBytes.append(contentsOf: bytes.readableBytesView)
+                            }
+                        case .partEnd:
+                            if inContent {
+                                inContent = false
+                            } else if let name = fieldName {
+                                try received.form.add(name, String(decoding: fieldBytes, as: UTF8.self))
+                                fieldName = nil
+                            }
+                        case .end:
+                            break
+                        }
+                    }
+                }
+                try parser.finish()
+            } catch let error as MultipartError {
+                throw WheelhouseError.badRequest("malformed multipart body: \(error.message)")
+            }
+            try await writer.flush()
+        }
+        received.digests = accumulator.finalize()
+        received.size = accumulator.byteCount
+        return received
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+import PythonPackaging
+import WheelhouseCore
+import _NIOFileSystem
+
+/// The legacy upload API (`POST /{repo}/`), as twine, uv, poetry, hatch and flit speak it.
+///
+/// The `content` part streams to a staging file while it is hashed; nothing is stored until every
+/// check passed; blob before row, so a crash leaves at most an orphan blob, never a row without bytes.
+struct UploadRoute {
+    let services: WheelhouseServices
+
+    func upload(_ request: Request, context: WheelhouseContext, repositoryName: String) async throws -> Response {
+        let auth = Authenticator(metadata: services.metadata)
+        // Credentials first, so pip/twine get their 401 before any work is done.
+        let principal = try await auth.requireWrite(request, repository: repositoryName)
+        guard let repository = try await services.metadata.repository(named: repositoryName) else {
+            throw WheelhouseError.notFound("repository '\(repositoryName)' not found")
+        }
+        guard repository.kind == .local else {
+            throw WheelhouseError(.methodNotAllowed, "repository '\(repositoryName)' is \(repository.kind.rawValue): uploads go to local repositories")
+        }
+        guard let contentType = request.headers[.contentType],
+            let boundary = MultipartParser.boundary(fromContentType: contentType)
+        else {
+            throw WheelhouseError.badRequest("expected a multipart/form-data body with a boundary")
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > services.limits.maxUploadBytes {
+            throw WheelhouseError(.payloadTooLarge, "upload of \(declared) bytes exceeds the limit of \(services.limits.maxUploadBytes)")
+        }
+
+        let staging = services.staging + "/upload-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let received = try await receive(request.body, boundary: boundary, to: staging)
+        guard let contentFilename = received.filename else {
+            throw WheelhouseError.badRequest("the upload has no 'content' file part")
+        }
+        let upload = try UploadValidation.validate(form: received.form, filename: contentFilename, digests: received.digests)
+
+        // CI retries re-upload identical files: answer 200 without doing anything.
+        if let existing = try await services.metadata.distribution(repository: repository.id, filename: upload.filename.filename) {
+            return try outcomeResponse(existing.sha256 == received.digests.sha256 ? .identical(existing) : .conflict(existing))
+        }
+
+        let metadataBytes = try await readMetadata(staging, upload.filename)
+        let metadata: CoreMetadata
+        do { metadata = try CoreMetadata(parsing: metadataBytes) } catch let e as PackagingError {
+            throw WheelhouseError.badRequest(e.message)
+        }
+        try UploadValidation.validate(metadata: metadata, for: upload)
+
+        // Only wheels get a served metadata file (PEP 658); sdist metadata may be dynamic.
+        var metadataSHA: String? = nil
+        if upload.filename.kind == .wheel {
+            var acc = DigestAccumulator()
+            metadataBytes.withUnsafeBytes { acc.update($0) }
+            let sha = acc.finalize().sha256
+            try await services.blobs.put(BlobKey(sha256: sha)!, bytes: metadataBytes)
+            metadataSHA = sha
+        }
+        try await services.blobs.put(BlobKey(sha256: received.digests.sha256)!, contentsOfFile: staging)
+
+        let record = DistributionRecord(
+            repositoryID: repository.id, project: upload.normalizedName, version: upload.version,
+            filename: upload.filename.filename, packageType: upload.packageType, size: received.size,
+            sha256: received.digests.sha256, blake2b256: received.digests.blake2b256, md5: received.digests.md5,
+            requiresPython: metadata.requiresPython ?? received.form.value("requires_python"),
+            metadataSHA256: metadataSHA, uploadTime: Date(), uploader: principal.userName,
+            formMetadata: received.form.metadataFields)
+        let outcome = try await services.metadata.addDistribution(record, displayName: metadata.name ?? upload.displayName)
+        return try outcomeResponse(outcome)
+    }
+
+    func outcomeResponse(_ outcome: AddDistributionOutcome) throws -> Response {
+        switch outcome {
+        case .created(let r), .identical(let r):
+            return try Responses.json(.ok, UploadResult(filename: r.filename, sha256: r.sha256, size: r.size))
+        case .conflict(let r):
+            // twine --skip-existing recognizes a 400 whose reason or body contains "already exist".
+            throw WheelhouseError.badRequest("File already exists: '\(r.filename)' with different content (sha256 \(r.sha256)). Uploading a new file requires a new version.")
+        }
+    }
+
+    func readMetadata(_ path: String, _ filename: DistributionFilename) async throws -> [UInt8] {
+        do {
+            // ZIPFoundation and the tar reader do blocking I/O: keep it off the cooperative pool.
+            return try await NIOThreadPool.singleton.runIfActive {
+                try DistributionArchive.coreMetadata(atPath: path, filename: filename)
+            }
+        } catch let e as PackagingError {
+            throw WheelhouseError.badRequest(e.message)
+        }
+    }
+}
+
+struct UploadResult: Encodable {
+    let filename: String
+    let sha256: String
+    let size: Int64
+}

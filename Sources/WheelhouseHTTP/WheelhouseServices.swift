@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import WheelhouseCore
+
+/// What the HTTP layer talks to: the stores and the limits. Built by the composition root.
+public struct WheelhouseServices: Sendable {
+    public var metadata: any MetadataStore
+    public var blobs: any BlobStore
+    /// A local directory for staging uploads (same filesystem as a filesystem blob store).
+    public var staging: String
+    public var limits: Limits
+    public var logger: Logger
+    /// Read by `/health/ready`: false while draining.
+    public var readiness: Readiness
+
+    public struct Limits: Sendable {
+        /// Largest accepted upload body; streamed, so this bounds disk use, not memory.
+        public var maxUploadBytes: Int64 = 20 << 30
+        public init(maxUploadBytes: Int64 = 20 << 30) { self.maxUploadBytes = maxUploadBytes }
+    }
+
+    public init(metadata: any MetadataStore, blobs: any BlobStore, staging: String, limits: Limits = .init(), logger: Logger, readiness: Readiness = Readiness()) {
+        self.metadata = metadata
+        self.blobs = blobs
+        self.staging = staging
+        self.limits = limits
+        self.logger = logger
+        self.readiness = readiness
+    }
+}
+
+/// A flag the shutdown path flips before draining, so load balancers stop sending traffic first.
+public final class Readiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var draining = false
+    public init() {}
+    public var isDraining: Bool { lock.withLock { draining } }
+    public func startDraining() { lock.withLock { draining = true } }
+}

@@ -1,0 +1,76 @@
+import GRDB
+
+/// Versioned migrations of the embedded store. The PostgreSQL store keeps the same tables.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE repositories (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      name TEXT NOT NULL UNIQUE,
+                      kind TEXT NOT NULL,
+                      settings TEXT NOT NULL,
+                      created_at REAL NOT NULL
+                    );
+                    CREATE TABLE projects (
+                      repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      display_name TEXT NOT NULL,
+                      page_html BLOB NOT NULL,
+                      page_json BLOB NOT NULL,
+                      etag TEXT NOT NULL,
+                      updated_at REAL NOT NULL,
+                      PRIMARY KEY (repository_id, name)
+                    );
+                    CREATE TABLE distributions (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                      project TEXT NOT NULL,
+                      version TEXT NOT NULL,
+                      filename TEXT NOT NULL,
+                      package_type TEXT NOT NULL,
+                      size INTEGER NOT NULL,
+                      sha256 TEXT NOT NULL,
+                      blake2b_256 TEXT,
+                      md5 TEXT,
+                      requires_python TEXT,
+                      metadata_sha256 TEXT,
+                      yanked INTEGER NOT NULL DEFAULT 0,
+                      yanked_reason TEXT,
+                      upload_time REAL NOT NULL,
+                      uploader TEXT,
+                      form_metadata TEXT NOT NULL,
+                      origin_url TEXT,
+                      provenance TEXT,
+                      UNIQUE (repository_id, filename)
+                    );
+                    CREATE INDEX distributions_project ON distributions (repository_id, project);
+                    CREATE INDEX distributions_sha256 ON distributions (sha256);
+                    CREATE INDEX distributions_metadata_sha256 ON distributions (metadata_sha256);
+                    CREATE TABLE users (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      name TEXT NOT NULL UNIQUE,
+                      password_hash TEXT,
+                      admin INTEGER NOT NULL DEFAULT 0,
+                      disabled INTEGER NOT NULL DEFAULT 0,
+                      created_at REAL NOT NULL
+                    );
+                    CREATE TABLE tokens (
+                      id TEXT PRIMARY KEY,
+                      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      hash TEXT NOT NULL UNIQUE,
+                      prefix TEXT NOT NULL,
+                      scopes TEXT NOT NULL,
+                      expires_at REAL,
+                      revoked_at REAL,
+                      last_used_at REAL,
+                      created_at REAL NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,25 @@
+import Logging
+
+/// How one node runs: built once at the edge from flags, environment and the config file, then passed down.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The embedded default's data directory: `wheelhouse.sqlite`, `blobs/`, `tmp/`, `admin-token`.
+    public var dataDirectory: String
+    /// The admin token to create on an empty store (`WHEELHOUSE_ADMIN_TOKEN`); random when nil.
+    public var adminToken: String?
+    public var logLevel: Logger.Level
+    public var maxUploadBytes: Int64
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./wheelhouse-data",
+        adminToken: String? = nil, logLevel: Logger.Level = .info, maxUploadBytes: Int64 = 20 << 30
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.adminToken = adminToken
+        self.logLevel = logLevel
+        self.maxUploadBytes = maxUploadBytes
+    }
+}

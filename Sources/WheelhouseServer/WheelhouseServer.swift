@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WheelhouseCore
+import WheelhouseHTTP
+
+/// The composition root: wires stores, the HTTP application and the service group.
+public enum WheelhouseServer {
+    /// Builds the services of the embedded default, migrated and with its admin account.
+    public static func embeddedServices(_ config: ServerConfiguration, logger: Logger) async throws -> WheelhouseServices {
+        let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
+        try await stores.metadata.migrate()
+        if let token = try await AdminBootstrap.run(
+            metadata: stores.metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
+        {
+            // Printed once, on purpose: this is the only time the secret is shown.
+            print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
+        }
+        return WheelhouseServices(
+            metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging,
+            limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger)
+    }
+
+    public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        var app = Application(
+            responder: WheelhouseResponder(services: services),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Wheelhouse/\(WheelhouseVersion.current)"),
+            logger: logger)
+        app.addServices(DrainSignal(readiness: services.readiness))
+        return app
+    }
+
+    /// Runs until SIGINT/SIGTERM, then drains: readiness turns false, in-flight requests finish, exit.
+    public static func run(_ config: ServerConfiguration) async throws {
+        var logger = Logger(label: "wheelhouse")
+        logger.logLevel = config.logLevel
+        let services = try await embeddedServices(config, logger: logger)
+        let app = application(services: services, host: config.host, port: config.port, logger: logger)
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "data": "\(config.dataDirectory)"])
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// Flips readiness to false as soon as graceful shutdown starts, so load balancers stop routing here first.
+struct DrainSignal: Service {
+    let readiness: Readiness
+    func run() async throws {
+        try? await gracefulShutdown()
+        readiness.startDraining()
+    }
+}
