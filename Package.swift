@@ -64,6 +64,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WheelhouseUpstream",
+            dependencies: [
+                "WheelhouseCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WheelhouseHTTP",
             dependencies: [
                 "WheelhouseCore",
@@ -84,7 +95,9 @@ let package = Package(
                 "WheelhouseSQL",
                 "WheelhouseBlobs",
                 "WheelhouseHTTP",
+                "WheelhouseUpstream",
                 "PythonPackaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

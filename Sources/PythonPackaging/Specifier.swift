@@ -139,6 +139,7 @@ extension Specifier: Hashable {
         lhs.canonicalKey == rhs.canonicalKey
     }
 
+    /// Hashes the canonical form `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(canonicalKey)
     }

@@ -125,6 +125,7 @@ extension SpecifierSet: Hashable {
         lhs.canonicalSpecifiers == rhs.canonicalSpecifiers
     }
 
+    /// Hashes the canonical clauses `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(canonicalSpecifiers)
     }

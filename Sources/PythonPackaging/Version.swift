@@ -30,6 +30,7 @@ public struct Version: Sendable {
                 }
             }
 
+            /// Alpha before beta before release candidate.
             public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rank < rhs.rank }
         }
 
@@ -47,6 +48,7 @@ public struct Version: Sendable {
         /// The normalized spelling, e.g. `rc1`.
         public var description: String { "\(kind.rawValue)\(number)" }
 
+        /// By phase, then by number.
         public static func < (lhs: PreRelease, rhs: PreRelease) -> Bool {
             (lhs.kind, lhs.number) < (rhs.kind, rhs.number)
         }

@@ -78,6 +78,9 @@ final class ArchiveFixtures {
             arguments.append("\(member)=\(source.path)")
         }
         let output = path(name)
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: output).deletingLastPathComponent(), withIntermediateDirectories: true
+        )
         try Self.runPython(script, prefix + [output] + arguments)
         return output
     }

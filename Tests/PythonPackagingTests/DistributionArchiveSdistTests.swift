@@ -3,7 +3,7 @@ import Testing
 
 @Suite("DistributionArchive (sdists and eggs)")
 struct DistributionArchiveSdistTests {
-    typealias Data = DistributionArchiveTests
+    typealias Shared = DistributionArchiveTests
 
     private func metadata(_ path: String, _ name: String) throws -> [UInt8] {
         try DistributionArchive.coreMetadata(atPath: path, filename: DistributionFilename(name))
@@ -23,9 +23,9 @@ struct DistributionArchiveSdistTests {
 
     /// Noise first (several 64 KiB chunks), then a PKG-INFO too deep to count, then the real one.
     static let members: [(String, [UInt8])] = [
-        ("foo-1.0/src/big.bin", Data.noise),
-        ("foo-1.0/foo.egg-info/PKG-INFO", Data.decoy),
-        ("foo-1.0/PKG-INFO", Data.pkgInfo),
+        ("foo-1.0/src/big.bin", Shared.noise),
+        ("foo-1.0/foo.egg-info/PKG-INFO", Shared.decoy),
+        ("foo-1.0/PKG-INFO", Shared.pkgInfo),
         ("foo-1.0/setup.py", Array("from setuptools import setup\nsetup()\n".utf8)),
     ]
 
@@ -33,16 +33,16 @@ struct DistributionArchiveSdistTests {
     func tarGz(format: String) throws {
         let fixtures = try ArchiveFixtures()
         let path = try fixtures.tar("foo-1.0.tar.gz", format: format, Self.members)
-        #expect(try metadata(path, "foo-1.0.tar.gz") == Data.pkgInfo)
+        #expect(try metadata(path, "foo-1.0.tar.gz") == Shared.pkgInfo)
     }
 
     @Test("reads .tgz, uncompressed .tar and concatenated gzip members")
     func otherTarForms() throws {
         let fixtures = try ArchiveFixtures()
-        #expect(try metadata(fixtures.tar("foo-1.0.tgz", Self.members), "foo-1.0.tgz") == Data.pkgInfo)
-        #expect(try metadata(fixtures.tar("foo-1.0.tar", compression: "none", Self.members), "foo-1.0.tar") == Data.pkgInfo)
+        #expect(try metadata(fixtures.tar("foo-1.0.tgz", Self.members), "foo-1.0.tgz") == Shared.pkgInfo)
+        #expect(try metadata(fixtures.tar("foo-1.0.tar", compression: "none", Self.members), "foo-1.0.tar") == Shared.pkgInfo)
         let split = try fixtures.tar("split/foo-1.0.tar.gz", compression: "gz-two-members", Self.members)
-        #expect(try metadata(split, "foo-1.0.tar.gz") == Data.pkgInfo)
+        #expect(try metadata(split, "foo-1.0.tar.gz") == Shared.pkgInfo)
     }
 
     @Test("follows long paths: GNU ././@LongLink, pax path= and the ustar prefix", arguments: ["gnu", "pax", "ustar"])
@@ -50,10 +50,10 @@ struct DistributionArchiveSdistTests {
         let fixtures = try ArchiveFixtures()
         let top = "foo-1.0-" + String(repeating: "d", count: format == "ustar" ? 140 : 220)
         let path = try fixtures.tar("foo-1.0.tar.gz", format: format, [
-            ("\(top)/" + String(repeating: "x", count: 120) + ".txt", Data.noise),
-            ("\(top)/PKG-INFO", Data.pkgInfo),
+            ("\(top)/" + String(repeating: "x", count: format == "ustar" ? 90 : 120) + ".txt", Shared.noise),
+            ("\(top)/PKG-INFO", Shared.pkgInfo),
         ])
-        #expect(try metadata(path, "foo-1.0.tar.gz") == Data.pkgInfo)
+        #expect(try metadata(path, "foo-1.0.tar.gz") == Shared.pkgInfo)
     }
 
     @Test("an sdist without PKG-INFO at depth one is missing metadata")
@@ -61,8 +61,8 @@ struct DistributionArchiveSdistTests {
         let fixtures = try ArchiveFixtures()
         let path = try fixtures.tar("foo-1.0.tar.gz", [
             ("foo-1.0/setup.py", []),
-            ("foo-1.0/foo.egg-info/PKG-INFO", Data.decoy),
-            ("PKG-INFO", Data.decoy),
+            ("foo-1.0/foo.egg-info/PKG-INFO", Shared.decoy),
+            ("PKG-INFO", Shared.decoy),
         ])
         expectError(.missingMetadata, containing: "PKG-INFO") { try metadata(path, "foo-1.0.tar.gz") }
     }
@@ -74,28 +74,21 @@ struct DistributionArchiveSdistTests {
         expectError(.invalidArchive, containing: "not a valid sdist (tar.gz) archive") { try metadata(path, "foo-1.0.tar.gz") }
     }
 
-    @Test("gzip data that is not a tar is not a valid sdist")
-    func gzipNotTar() throws {
+    @Test("data that is not a tar is not a valid sdist")
+    func notTar() throws {
         let fixtures = try ArchiveFixtures()
-        // A gzipped tar whose first header is overwritten after decompression is hard to make with
-        // tarfile, so compress plain text instead: its "header" fails the checksum.
-        let source = try fixtures.write("plain.txt", Array(String(repeating: "hello world\n", count: 100).utf8))
-        let path = try fixtures.tar("foo-1.0.tar.gz", compression: "none", [("x", [])])
-        _ = source
-        let gzipped = try fixtures.tar("g/foo-1.0.tar.gz", compression: "gz", [("foo-1.0/PKG-INFO", Data.pkgInfo)])
-        #expect(try metadata(gzipped, "foo-1.0.tar.gz") == Data.pkgInfo)
+        let text = Array(String(repeating: "hello world\n", count: 100).utf8)
         expectError(.invalidArchive, containing: "not a valid sdist (tar) archive") {
-            try metadata(fixtures.write("bad/foo-1.0.tar", Array(String(repeating: "hello world\n", count: 100).utf8)), "foo-1.0.tar")
+            try metadata(fixtures.write("foo-1.0.tar", text), "foo-1.0.tar")
         }
-        _ = path
     }
 
     @Test("a truncated .tar.gz is not a valid sdist")
     func truncated() throws {
         let fixtures = try ArchiveFixtures()
         let path = try fixtures.tar("foo-1.0.tar.gz", compression: "gz-truncated", [
-            ("foo-1.0/src/big.bin", Data.noise),
-            ("foo-1.0/PKG-INFO", Data.pkgInfo),
+            ("foo-1.0/src/big.bin", Shared.noise),
+            ("foo-1.0/PKG-INFO", Shared.pkgInfo),
         ])
         expectError(.invalidArchive, containing: "not a valid sdist (tar.gz) archive") { try metadata(path, "foo-1.0.tar.gz") }
     }
@@ -113,7 +106,7 @@ struct DistributionArchiveSdistTests {
     func zipSdist() throws {
         let fixtures = try ArchiveFixtures()
         let path = try fixtures.zip("foo-1.0.zip", Self.members)
-        #expect(try metadata(path, "foo-1.0.zip") == Data.pkgInfo)
+        #expect(try metadata(path, "foo-1.0.zip") == Shared.pkgInfo)
         let empty = try fixtures.zip("empty/foo-1.0.zip", [("foo-1.0/setup.py", [])])
         expectError(.missingMetadata, containing: "PKG-INFO") { try metadata(empty, "foo-1.0.zip") }
     }
@@ -121,8 +114,8 @@ struct DistributionArchiveSdistTests {
     @Test("reads EGG-INFO/PKG-INFO from an egg")
     func egg() throws {
         let fixtures = try ArchiveFixtures()
-        let path = try fixtures.zip("foo-1.0-py3.11.egg", [("foo/__init__.py", []), ("EGG-INFO/PKG-INFO", Data.pkgInfo)])
-        #expect(try metadata(path, "foo-1.0-py3.11.egg") == Data.pkgInfo)
+        let path = try fixtures.zip("foo-1.0-py3.11.egg", [("foo/__init__.py", []), ("EGG-INFO/PKG-INFO", Shared.pkgInfo)])
+        #expect(try metadata(path, "foo-1.0-py3.11.egg") == Shared.pkgInfo)
     }
 
     @Test("formats metadata cannot be read from are refused")

@@ -1,12 +1,52 @@
 import Foundation
 
 /// A project page as stored: its display name and both representations, rendered at write time.
+/// For remote repositories also the upstream state: when it was fetched, until when it is fresh,
+/// and whether the upstream said 404 (a negative-cache entry, which has no page to serve).
 public struct StoredPage: Sendable {
     public var displayName: String
     public var rendered: RenderedPage
-    public init(displayName: String, rendered: RenderedPage) {
+    public var upstream: UpstreamState?
+
+    public init(displayName: String, rendered: RenderedPage, upstream: UpstreamState? = nil) {
         self.displayName = displayName
         self.rendered = rendered
+        self.upstream = upstream
+    }
+}
+
+/// What a remote repository remembers about its last fetch of a page.
+public struct UpstreamState: Sendable, Equatable {
+    public var validators: PageValidators
+    public var fetchedAt: Date
+    public var freshUntil: Date
+    /// False for a remembered 404.
+    public var found: Bool
+
+    public init(validators: PageValidators, fetchedAt: Date, freshUntil: Date, found: Bool) {
+        self.validators = validators
+        self.fetchedAt = fetchedAt
+        self.freshUntil = freshUntil
+        self.found = found
+    }
+}
+
+/// A cached project of a remote repository, for `cache ls`.
+public struct CachedProject: Sendable, Codable, Equatable {
+    public var name: String
+    public var fetchedAt: Date
+    public var freshUntil: Date
+    public var found: Bool
+    public var cachedFiles: Int
+    public var cachedBytes: Int64
+
+    public init(name: String, fetchedAt: Date, freshUntil: Date, found: Bool, cachedFiles: Int, cachedBytes: Int64) {
+        self.name = name
+        self.fetchedAt = fetchedAt
+        self.freshUntil = freshUntil
+        self.found = found
+        self.cachedFiles = cachedFiles
+        self.cachedBytes = cachedBytes
     }
 }
 
@@ -33,9 +73,24 @@ public protocol MetadataStore: Sendable {
     func page(repository: Int64, project: String) async throws -> StoredPage?
     func projectList(repository: Int64) async throws -> [ProjectListEntry]
 
+    // MARK: remote pages
+    /// Stores what the upstream answered (`page` nil for a 404) and re-renders the served page.
+    func storeUpstreamPage(
+        repository: Int64, project: String, page: ProjectPage?, state: UpstreamState
+    ) async throws
+    /// Records a 304: the stored page stays, its freshness is renewed.
+    func renewUpstreamPage(repository: Int64, project: String, fetchedAt: Date, freshUntil: Date) async throws
+    /// The upstream page as fetched (file URLs still pointing upstream).
+    func upstreamPage(repository: Int64, project: String) async throws -> ProjectPage?
+    /// Forgets a stored page so the next request refetches it; cached files stay (they are verified and immutable).
+    func purgeProject(repository: Int64, project: String) async throws -> Bool
+    func cachedProjects(repository: Int64) async throws -> [CachedProject]
+
     // MARK: distributions
     /// Adds a file under `(repository, filename)`, creating the project (with `displayName`) if needed.
     func addDistribution(_ record: DistributionRecord, displayName: String) async throws -> AddDistributionOutcome
+    /// Sets the core-metadata hash of a stored file (extracted after caching) and re-renders its page.
+    func setMetadataSHA256(repository: Int64, filename: String, sha256: String) async throws
     func distribution(repository: Int64, filename: String) async throws -> DistributionRecord?
     func distributions(repository: Int64, project: String) async throws -> [DistributionRecord]
     /// Sets or clears the yanked flag of the selected files; returns the files changed.

@@ -39,6 +39,18 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func setMetadataSHA256(repository: Int64, filename: String, sha256: String) async throws {
+        try await pool.write { db in
+            guard let project = try String.fetchOne(
+                db, sql: "SELECT project FROM distributions WHERE repository_id = ? AND filename = ?", arguments: [repository, filename])
+            else { return }
+            try db.execute(
+                sql: "UPDATE distributions SET metadata_sha256 = ? WHERE repository_id = ? AND filename = ?",
+                arguments: [sha256, repository, filename])
+            try Self.rebuildPage(db, repository: repository, project: project)
+        }
+    }
+
     public func distribution(repository: Int64, filename: String) async throws -> DistributionRecord? {
         try await pool.read { db in
             try Row.fetchOne(
@@ -104,18 +116,30 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Re-renders a project's page from its rows, inside the writing transaction; drops the project when empty.
+    /// Re-renders a project's page inside the writing transaction: from its rows (local), or from the
+    /// upstream page merged with what is cached (remote). Drops a local project when it becomes empty.
     static func rebuildPage(_ db: Database, repository: Int64, project: String) throws {
         let all = try rows(db, repository: repository, project: project)
-        if all.isEmpty {
-            try db.execute(sql: "DELETE FROM projects WHERE repository_id = ? AND name = ?", arguments: [repository, project])
-            return
+        guard
+            let projectRow = try Row.fetchOne(
+                db, sql: "SELECT display_name, upstream_page, upstream_found FROM projects WHERE repository_id = ? AND name = ?",
+                arguments: [repository, project])
+        else { return }
+        let displayName: String = projectRow["display_name"]
+        let page: ProjectPage
+        if let upstreamJSON: Data = projectRow["upstream_page"] {
+            let upstream = try JSONDecoder().decode(ProjectPage.self, from: upstreamJSON)
+            page = RemotePage.render(upstream: upstream, cached: all)
+        } else if projectRow["upstream_found"] as Bool? == false {
+            page = ProjectPage(name: displayName, files: [], versions: [])
+        } else {
+            if all.isEmpty {
+                try db.execute(sql: "DELETE FROM projects WHERE repository_id = ? AND name = ?", arguments: [repository, project])
+                return
+            }
+            page = ProjectPageBuilder.page(displayName: displayName, rows: all)
         }
-        let displayName =
-            try String.fetchOne(
-                db, sql: "SELECT display_name FROM projects WHERE repository_id = ? AND name = ?", arguments: [repository, project]
-            ) ?? project
-        let rendered = ProjectPageBuilder.page(displayName: displayName, rows: all).render()
+        let rendered = page.render()
         try db.execute(
             sql: "UPDATE projects SET page_html = ?, page_json = ?, etag = ?, updated_at = ? WHERE repository_id = ? AND name = ?",
             arguments: [

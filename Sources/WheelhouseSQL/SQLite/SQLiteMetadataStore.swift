@@ -77,21 +77,39 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT display_name, page_html, page_json, etag FROM projects WHERE repository_id = ? AND name = ?",
+                    db,
+                    sql: """
+                        SELECT display_name, page_html, page_json, etag, upstream_etag, upstream_last_modified,
+                          fetched_at, fresh_until, upstream_found
+                        FROM projects WHERE repository_id = ? AND name = ?
+                        """,
                     arguments: [repository, project])
             else { return nil }
             let html: Data = row["page_html"]
             let json: Data = row["page_json"]
+            var upstream: UpstreamState? = nil
+            if let fetched: Double = row["fetched_at"], let fresh: Double = row["fresh_until"] {
+                upstream = UpstreamState(
+                    validators: PageValidators(etag: row["upstream_etag"], lastModified: row["upstream_last_modified"]),
+                    fetchedAt: Date(timeIntervalSince1970: fetched), freshUntil: Date(timeIntervalSince1970: fresh),
+                    found: row["upstream_found"] ?? true)
+            }
             return StoredPage(
                 displayName: row["display_name"],
-                rendered: RenderedPage(html: [UInt8](html), json: [UInt8](json), etag: row["etag"]))
+                rendered: RenderedPage(html: [UInt8](html), json: [UInt8](json), etag: row["etag"]),
+                upstream: upstream)
         }
     }
 
     public func projectList(repository: Int64) async throws -> [ProjectListEntry] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT name, display_name FROM projects WHERE repository_id = ? ORDER BY name", arguments: [repository]
+                db,
+                sql: """
+                    SELECT name, display_name FROM projects
+                    WHERE repository_id = ? AND (upstream_found IS NULL OR upstream_found = 1) ORDER BY name
+                    """,
+                arguments: [repository]
             ).map { ProjectListEntry(name: $0["display_name"], normalizedName: $0["name"]) }
         }
     }

@@ -22,6 +22,12 @@ enum SQLiteSchema {
                       page_json BLOB NOT NULL,
                       etag TEXT NOT NULL,
                       updated_at REAL NOT NULL,
+                      upstream_page BLOB,
+                      upstream_etag TEXT,
+                      upstream_last_modified TEXT,
+                      fetched_at REAL,
+                      fresh_until REAL,
+                      upstream_found INTEGER,
                       PRIMARY KEY (repository_id, name)
                     );
                     CREATE TABLE distributions (
