@@ -75,9 +75,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WheelhouseRemote",
+            dependencies: [
+                "WheelhouseCore",
+                "PythonPackaging",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WheelhouseHTTP",
             dependencies: [
                 "WheelhouseCore",
+                "WheelhouseRemote",
                 "PythonPackaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,6 +110,7 @@ let package = Package(
                 "WheelhouseBlobs",
                 "WheelhouseHTTP",
                 "WheelhouseUpstream",
+                "WheelhouseRemote",
                 "PythonPackaging",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

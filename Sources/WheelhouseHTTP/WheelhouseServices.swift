@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WheelhouseCore
+import WheelhouseRemote
 
 /// What the HTTP layer talks to: the stores and the limits. Built by the composition root.
 public struct WheelhouseServices: Sendable {
@@ -12,6 +13,8 @@ public struct WheelhouseServices: Sendable {
     public var logger: Logger
     /// Read by `/health/ready`: false while draining.
     public var readiness: Readiness
+    /// The behaviour of remote repositories.
+    public var remote: RemoteProxy
 
     public struct Limits: Sendable {
         /// Largest accepted upload body; streamed, so this bounds disk use, not memory.
@@ -19,7 +22,11 @@ public struct WheelhouseServices: Sendable {
         public init(maxUploadBytes: Int64 = 20 << 30) { self.maxUploadBytes = maxUploadBytes }
     }
 
-    public init(metadata: any MetadataStore, blobs: any BlobStore, staging: String, limits: Limits = .init(), logger: Logger, readiness: Readiness = Readiness()) {
+    public init(
+        metadata: any MetadataStore, blobs: any BlobStore, staging: String, remote: RemoteProxy, limits: Limits = .init(),
+        logger: Logger, readiness: Readiness = Readiness()
+    ) {
+        self.remote = remote
         self.metadata = metadata
         self.blobs = blobs
         self.staging = staging

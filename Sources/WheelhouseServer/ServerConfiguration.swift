@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     public var logLevel: Logger.Level
     public var maxUploadBytes: Int64
+    /// This node's identity in fetch leases.
+    public var nodeID: String = "local"
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./wheelhouse-data",

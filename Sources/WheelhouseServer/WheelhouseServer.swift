@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import WheelhouseCore
 import WheelhouseHTTP
+import WheelhouseRemote
 
 /// The composition root: wires stores, the HTTP application and the service group.
 public enum WheelhouseServer {
@@ -17,8 +18,12 @@ public enum WheelhouseServer {
             // Printed once, on purpose: this is the only time the secret is shown.
             print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
         }
+        let remote = RemoteProxy(
+            metadata: stores.metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
+            downloads: InflightDownloads(), staging: stores.staging, logger: logger,
+            upstreams: UpstreamFactory.shared.upstream(for:))
         return WheelhouseServices(
-            metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging,
+            metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
             limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger)
     }
 

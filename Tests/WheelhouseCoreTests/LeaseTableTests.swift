@@ -114,7 +114,17 @@ import Testing
 
     @Test func waitTimesOut() async {
         let coordinator = InProcessFetchCoordinator()
-        let outcome = await coordinator.waitForOutcome(.file(repository: "r", filename: "f"), timeout: .milliseconds(20))
+        let key = LeaseKey.file(repository: "r", filename: "f")
+        _ = await coordinator.acquire(key, ttl: .seconds(30))
+        let outcome = await coordinator.waitForOutcome(key, timeout: .milliseconds(20))
         #expect(outcome == nil)
+    }
+
+    @Test func waitOnAFreeKeyReturnsAtOnce() async {
+        let coordinator = InProcessFetchCoordinator()
+        let start = ContinuousClock.now
+        let outcome = await coordinator.waitForOutcome(.file(repository: "r", filename: "f"), timeout: .seconds(30))
+        #expect(outcome == nil)
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 }

@@ -33,6 +33,8 @@ public actor InProcessFetchCoordinator: FetchCoordinator {
     }
 
     public func waitForOutcome(_ key: LeaseKey, timeout: Duration) async -> FetchOutcome? {
+        // Released (or expired) before we got here: nothing to wait for, the caller re-reads the stores.
+        guard let lease = table.leases[key], lease.expiresAt > now() else { return nil }
         let id = nextWaiter
         nextWaiter += 1
         let timer = Task { [weak self] in

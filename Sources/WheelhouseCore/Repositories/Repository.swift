@@ -31,6 +31,9 @@ public struct RepositorySettings: Sendable, Codable, Equatable {
     public var metadataTTL: Int?
     public var negativeTTL: Int?
     public var offline: Bool?
+    /// Upstream credentials: stored, never printed, logged or returned by the API.
+    public var upstreamUsername: String?
+    public var upstreamPassword: String?
     // virtual
     public var members: [String]?
     public var deployTo: String?

@@ -11,10 +11,31 @@ struct RepositoryAdmin {
         guard let kind = Repository.Kind(rawValue: body.type) else {
             throw WheelhouseError.badRequest("unknown repository type '\(body.type)': use local, remote or virtual")
         }
-        guard kind == .local else {
-            throw WheelhouseError.badRequest("repository type '\(kind.rawValue)' is not supported yet: only local")
+        var settings = RepositorySettings(anonymousRead: body.anonymousRead)
+        switch kind {
+        case .local:
+            break
+        case .remote:
+            guard let url = body.url, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", parsed.host?.isEmpty == false
+            else {
+                throw WheelhouseError.badRequest("a remote repository needs \"url\": the upstream's simple index URL (http or https)")
+            }
+            guard parsed.user == nil, parsed.password == nil else {
+                throw WheelhouseError.badRequest("put upstream credentials in \"username\"/\"password\", not in the URL")
+            }
+            for (field, value) in [("metadataTTL", body.metadataTTL), ("negativeTTL", body.negativeTTL)] {
+                if let value, value < 0 { throw WheelhouseError.badRequest("\(field) must be ≥ 0 seconds") }
+            }
+            settings.url = url.hasSuffix("/") ? url : url + "/"
+            settings.metadataTTL = body.metadataTTL ?? 600
+            settings.negativeTTL = body.negativeTTL ?? 60
+            settings.offline = body.offline ?? false
+            settings.upstreamUsername = body.username
+            settings.upstreamPassword = body.password
+        case .virtual:
+            throw WheelhouseError.badRequest("repository type 'virtual' is not supported yet")
         }
-        let settings = RepositorySettings(anonymousRead: body.anonymousRead)
         let repo = try await services.metadata.createRepository(name: body.name, kind: kind, settings: settings)
         return try Responses.json(.created, RepositoryView(repo))
     }
@@ -24,6 +45,12 @@ struct RepositoryCreateRequest: Decodable {
     let name: String
     let type: String
     let anonymousRead: Bool?
+    let url: String?
+    let metadataTTL: Int?
+    let negativeTTL: Int?
+    let offline: Bool?
+    let username: String?
+    let password: String?
 }
 
 /// The JSON shape of a repository in the API.
@@ -32,12 +59,23 @@ struct RepositoryView: Encodable {
     let type: String
     let createdAt: Date
     let anonymousRead: Bool
+    let url: String?
+    let metadataTTL: Int?
+    let negativeTTL: Int?
+    let offline: Bool?
+    /// Whether upstream credentials are stored; the credentials themselves are never returned.
+    let hasCredentials: Bool?
 
     init(_ r: Repository) {
         name = r.name
         type = r.kind.rawValue
         createdAt = r.createdAt
         anonymousRead = r.settings.anonymousRead ?? true
+        url = r.settings.url
+        metadataTTL = r.settings.metadataTTL
+        negativeTTL = r.settings.negativeTTL
+        offline = r.settings.offline
+        hasCredentials = r.kind == .remote ? (r.settings.upstreamUsername != nil) : nil
     }
 }
 

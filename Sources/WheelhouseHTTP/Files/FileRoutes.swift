@@ -1,5 +1,6 @@
 import Hummingbird
 import WheelhouseCore
+import WheelhouseRemote
 
 /// Distribution files and their core-metadata files: immutable, content-addressed, streamed.
 struct FileRoutes {
@@ -7,9 +8,12 @@ struct FileRoutes {
     static let metadataSuffix = ".metadata"
 
     func file(_ request: Request, repository: Repository, sha256: String, filename: String) async throws -> Response {
-        guard let key = BlobKey(sha256: sha256) else { throw WheelhouseError.notFound("file not found") }
         let isMetadata = filename.hasSuffix(Self.metadataSuffix)
         let distFilename = isMetadata ? String(filename.dropLast(Self.metadataSuffix.count)) : filename
+        if repository.kind == .remote {
+            return try await remoteFile(request, repository: repository, sha256: sha256, filename: distFilename, isMetadata: isMetadata)
+        }
+        guard let key = BlobKey(sha256: sha256) else { throw WheelhouseError.notFound("file not found") }
         guard let dist = try await services.metadata.distribution(repository: repository.id, filename: distFilename),
             dist.sha256 == key.sha256
         else {
@@ -22,6 +26,60 @@ struct FileRoutes {
             return try await serveBlob(request, key: metadataKey, contentType: "text/plain; charset=utf-8")
         }
         return try await serveBlob(request, key: key, contentType: "application/octet-stream")
+    }
+
+    func remoteFile(_ request: Request, repository: Repository, sha256: String, filename: String, isMetadata: Bool) async throws -> Response {
+        let remote = services.remote
+        if isMetadata {
+            let key = try await remote.metadataFile(repository: repository, sha256: sha256, filename: filename)
+            return try await serveBlob(request, key: key, contentType: "text/plain; charset=utf-8")
+        }
+        if request.method == .head, try await services.metadata.distribution(repository: repository.id, filename: filename) == nil {
+            // HEAD of an uncached file must not download it: the size comes from the page or an upstream HEAD.
+            var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes"]
+            if let size = try await remote.upstreamSize(repository: repository, filename: filename) {
+                headers[.contentLength] = String(size)
+            }
+            return Response(status: .ok, headers: headers, body: .init())
+        }
+        switch try await remote.file(repository: repository, sha256: sha256, filename: filename) {
+        case .blob(let key):
+            return try await serveBlob(request, key: key, contentType: "application/octet-stream")
+        case .filling(let download, let length):
+            return fillingResponse(request, download: download, length: length, repository: repository, filename: filename)
+        }
+    }
+
+    /// Streams a file while it downloads; every attached client gets the same bytes and the same
+    /// `Content-Length`, and a failed download ends each response before that length.
+    func fillingResponse(_ request: Request, download: InflightDownload, length: Int64?, repository: Repository, filename: String) -> Response {
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes"]
+        var status = HTTPResponse.Status.ok
+        var range: Range<Int64>? = nil
+        if let length {
+            if case .partial(let r) = ByteRange.resolve(header: request.headers[.range], size: length) {
+                range = r
+                status = .partialContent
+                headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound - 1)/\(length)"
+            }
+            headers[.contentLength] = String(range.map { $0.upperBound - $0.lowerBound } ?? length)
+        }
+        let metadata = services.metadata
+        let blobs = services.blobs
+        let readRange = range
+        let contentLength = range.map { Int($0.upperBound - $0.lowerBound) } ?? length.map(Int.init)
+        let body = ResponseBody(contentLength: contentLength) { writer in
+            let streamed = try await download.stream(range: readRange) { chunk in try await writer.write(chunk) }
+            if !streamed {
+                // Committed before we could read the staging file: serve the blob.
+                guard let row = try await metadata.distribution(repository: repository.id, filename: filename),
+                    let key = BlobKey(sha256: row.sha256)
+                else { throw WheelhouseError(.internalError, "'\(filename)' vanished after its download") }
+                try await blobs.read(key, range: readRange) { chunk in try await writer.write(chunk) }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
     }
 
     /// Streams a blob with `ETag`, immutable caching, `Range` and `HEAD`.

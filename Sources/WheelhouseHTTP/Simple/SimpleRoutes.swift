@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import WheelhouseCore
 
@@ -7,9 +8,30 @@ struct SimpleRoutes {
 
     func projectPage(_ request: Request, repository: Repository, project: String) async throws -> Response {
         let format = try negotiate(request)
-        guard let page = try await services.metadata.page(repository: repository.id, project: project) else {
-            throw WheelhouseError.notFound("project '\(project)' not found in '\(repository.name)'")
+        switch repository.kind {
+        case .remote:
+            let answer = try await services.remote.page(repository: repository, project: project)
+            var response = serve(request, answer.page, format: format)
+            if let reason = answer.staleReason {
+                // pip and uv ignore these; operators and `curl -i` see why a page may be old.
+                response.headers[HTTPField.Name("Warning")!] = "110 - \"Response is Stale\""
+                response.headers[HTTPField.Name("X-Wheelhouse-Stale")!] = Self.headerSafe(reason)
+            }
+            return response
+        default:
+            guard let page = try await services.metadata.page(repository: repository.id, project: project) else {
+                throw WheelhouseError.notFound("project '\(project)' not found in '\(repository.name)'")
+            }
+            return serve(request, page, format: format)
         }
+    }
+
+    static func headerSafe(_ s: String) -> String {
+        String(s.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : " " }.prefix(300))
+    }
+
+    /// One stored page in the negotiated format, with its validator; 304 when the client has it.
+    func serve(_ request: Request, _ page: StoredPage, format: SimpleFormat) -> Response {
         let etag = page.rendered.etag(for: format)
         var headers: HTTPFields = [
             .contentType: format.contentType,
