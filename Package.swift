@@ -136,6 +136,8 @@ let package = Package(
             dependencies: [
                 "WheelhouseCore",
                 "PythonPackaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
@@ -158,8 +160,9 @@ let package = Package(
         .testTarget(
             name: "WheelhouseHTTPTests",
             dependencies: [
-                "WheelhouseHTTP", "WheelhouseServer", "WheelhouseTestSupport",
+                "WheelhouseHTTP", "WheelhouseServer", "WheelhouseTestSupport", "WheelhouseCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,7 +9,11 @@ import WheelhouseRemote
 /// The composition root: wires stores, the HTTP application and the service group.
 public enum WheelhouseServer {
     /// Builds the services of the embedded default, migrated and with its admin account.
-    public static func embeddedServices(_ config: ServerConfiguration, logger: Logger) async throws -> WheelhouseServices {
+    /// - Parameter upstreams: how remote repositories reach their upstream (tests pass a fake).
+    public static func embeddedServices(
+        _ config: ServerConfiguration, logger: Logger,
+        upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
+    ) async throws -> WheelhouseServices {
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
         try await stores.metadata.migrate()
         if let token = try await AdminBootstrap.run(
@@ -21,7 +25,7 @@ public enum WheelhouseServer {
         let remote = RemoteProxy(
             metadata: stores.metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
             downloads: InflightDownloads(), staging: stores.staging, logger: logger,
-            upstreams: UpstreamFactory.shared.upstream(for:))
+            upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:))
         return WheelhouseServices(
             metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
             limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger)

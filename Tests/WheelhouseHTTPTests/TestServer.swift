@@ -14,12 +14,12 @@ struct TestServer {
     let services: WheelhouseServices
     let directory: String
 
-    init() async throws {
+    init(upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil) async throws {
         directory = try WheelBuilder.temporaryDirectory()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         services = try await WheelhouseServer.embeddedServices(
-            ServerConfiguration(dataDirectory: directory, adminToken: Self.token), logger: logger)
+            ServerConfiguration(dataDirectory: directory, adminToken: Self.token), logger: logger, upstreams: upstreams)
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -65,6 +65,12 @@ def test_file_entries(server, frepo, alpha10):
     for p in alpha10.files:
         f = json_files(server.url, frepo, "whalpha")[p.name]
         assert f["hashes"]["sha256"] == sha256_file(p)
+        # PEP 691: hash names are hashlib.new() names; pip rejects a file with one it does not know.
+        for algo, value in f["hashes"].items():
+            try:
+                assert hashlib.new(algo, p.read_bytes()).hexdigest() == value, (algo, f["hashes"])
+            except ValueError:
+                pytest.fail(f"hash name {algo!r} is not a hashlib name (pip: 'Unknown hash name'): {f['hashes']}")
         assert f["size"] == p.stat().st_size
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", f["upload-time"]), f
         assert f["requires-python"] == ">=3.8"

@@ -142,6 +142,7 @@ def test_upload_changes_the_etag(server, alpha10, alpha11, beta10):
     assert upload(server.url, repo, alpha10.wheel, server.admin_token).status == 200
     project_url, index_url = page(server, repo, "whalpha"), page(server, repo)
     etags = {u: request("GET", u, headers={"Accept": JSON_TYPE}).header("ETag") for u in (project_url, index_url)}
+    assert all(etags.values()), f"simple pages need an ETag: {etags}"
 
     assert upload(server.url, repo, alpha11.wheel, server.admin_token).status == 200   # a new file
     r = request("GET", project_url, headers={"Accept": JSON_TYPE, "If-None-Match": etags[project_url]})

@@ -54,47 +54,72 @@ def index(server, repo):
     return f"{server.url}/{repo}/simple/"
 
 
-def test_cli_yank_version_pip_and_uv(server, wheelhouse_bin, yrepo, alpha10, alpha11, tmp_path):
+@pytest.fixture
+def yanked(server, wheelhouse_bin, yrepo):
+    """yrepo with whalpha 1.1 yanked through the CLI."""
     r = wh(server, wheelhouse_bin, "yank", yrepo, "whalpha", "1.1", "--reason", REASON)
     assert r.returncode == 0, str(r)
-    state = yanked_state(server, yrepo)
+    return yrepo
+
+
+def test_cli_yank_and_unyank_version(server, wheelhouse_bin, yanked, alpha10, alpha11):
+    state = yanked_state(server, yanked)
     assert_yanked(state, alpha11.files, REASON)
     assert_not_yanked(state, alpha10.files)
+    page = request("GET", f"{server.url}/{yanked}/simple/whalpha/",
+                   headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json()
+    assert "1.1" in page["versions"], "a yanked version is still a version (PEP 700)"
 
-    # pip: yanked versions are skipped unless pinned with ==.
-    v = Venv.create(tmp_path / "pip-unpinned")
-    assert pip_install(v, ["--index-url", index(server, yrepo), "whalpha"]).returncode == 0
+    r = wh(server, wheelhouse_bin, "unyank", yanked, "whalpha", "1.1")
+    assert r.returncode == 0, str(r)
+    assert_not_yanked(yanked_state(server, yanked), alpha10.files + alpha11.files)
+
+
+def test_pip_skips_yanked_unless_pinned(server, wheelhouse_bin, yanked, tmp_path):
+    v = Venv.create(tmp_path / "unpinned")
+    r = pip_install(v, ["--index-url", index(server, yanked), "whalpha"])
+    assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.0"
-    v = Venv.create(tmp_path / "pip-dep")
-    assert pip_install(v, ["--index-url", index(server, yrepo), "whbeta"]).returncode == 0
+
+    v = Venv.create(tmp_path / "dependency")
+    r = pip_install(v, ["--index-url", index(server, yanked), "whbeta"])
+    assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.0"
-    v = Venv.create(tmp_path / "pip-pinned")
-    r = pip_install(v, ["--index-url", index(server, yrepo), "whalpha==1.1"])
+
+    v = Venv.create(tmp_path / "pinned")
+    r = pip_install(v, ["--index-url", index(server, yanked), "whalpha==1.1"])
     assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.1"
     assert REASON in r.output, "pip shows the yank reason:\n" + str(r)
 
-    # uv: the same rule.
-    env = uv_env(tmp_path / "uv-cache")
-    v = Venv.create(tmp_path / "uv-unpinned")
-    r = uv_pip_install(v, ["--index-url", index(server, yrepo), "whalpha"], env)
-    assert r.returncode == 0, str(r)
-    assert v.version_of("whalpha") == "1.0"
-    v = Venv.create(tmp_path / "uv-pinned")
-    r = uv_pip_install(v, ["--index-url", index(server, yrepo), "whalpha==1.1"], env)
+    assert wh(server, wheelhouse_bin, "unyank", yanked, "whalpha", "1.1").returncode == 0
+    v = Venv.create(tmp_path / "after-unyank")
+    r = pip_install(v, ["--index-url", index(server, yanked), "whalpha"])
     assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.1"
 
-    # Unyank restores the version for unpinned installs.
-    r = wh(server, wheelhouse_bin, "unyank", yrepo, "whalpha", "1.1")
+
+def test_uv_skips_yanked_unless_pinned(server, wheelhouse_bin, yanked, tmp_path):
+    env = uv_env(tmp_path / "uv-cache")
+    v = Venv.create(tmp_path / "unpinned")
+    r = uv_pip_install(v, ["--index-url", index(server, yanked), "whalpha"], env)
     assert r.returncode == 0, str(r)
-    assert_not_yanked(yanked_state(server, yrepo), alpha10.files + alpha11.files)
-    v = Venv.create(tmp_path / "pip-after-unyank")
-    assert pip_install(v, ["--index-url", index(server, yrepo), "whalpha"]).returncode == 0
+    assert v.version_of("whalpha") == "1.0"
+
+    v = Venv.create(tmp_path / "dependency")
+    r = uv_pip_install(v, ["--index-url", index(server, yanked), "whbeta"], env)
+    assert r.returncode == 0, str(r)
+    assert v.version_of("whalpha") == "1.0"
+
+    v = Venv.create(tmp_path / "pinned")
+    r = uv_pip_install(v, ["--index-url", index(server, yanked), "whalpha==1.1"], env)
+    assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.1"
-    v = Venv.create(tmp_path / "uv-after-unyank")
-    assert uv_pip_install(v, ["--index-url", index(server, yrepo), "whalpha"],
-                          uv_env(tmp_path / "uv-cache-2")).returncode == 0
+
+    assert wh(server, wheelhouse_bin, "unyank", yanked, "whalpha", "1.1").returncode == 0
+    v = Venv.create(tmp_path / "after-unyank")
+    r = uv_pip_install(v, ["--index-url", index(server, yanked), "whalpha"], uv_env(tmp_path / "uv-cache-2"))
+    assert r.returncode == 0, str(r)
     assert v.version_of("whalpha") == "1.1"
 
 

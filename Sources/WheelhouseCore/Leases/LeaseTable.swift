@@ -9,10 +9,10 @@ public struct LeaseTable: Sendable {
 
     public init() {}
 
-    /// Grants the lease when free, expired, or already held by `node` (re-entrant for the same node
-    /// with a fresh token: a retry after a crash-restart is a new holder).
+    /// Grants the lease when free or expired. Not re-entrant, even for the same node: many requests
+    /// of one node must collapse into one fetch just as requests of many nodes do.
     public mutating func acquire(_ key: LeaseKey, node: String, now: Date, ttl: TimeInterval) -> LeaseDecision {
-        if let current = leases[key], current.expiresAt > now, current.holder != node {
+        if let current = leases[key], current.expiresAt > now {
             return .held(by: current.holder, until: current.expiresAt)
         }
         let token = (lastToken[key] ?? 0) + 1

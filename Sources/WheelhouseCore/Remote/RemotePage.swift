@@ -22,9 +22,9 @@ public enum RemotePage {
         }
         var page = upstream
         page.files = files
-        if page.versions.isEmpty {
-            page.versions = versions(of: files, project: ProjectName.normalize(upstream.name))
-        }
+        page.versions = page.versions.isEmpty
+            ? versions(of: files, project: ProjectName.normalize(upstream.name))
+            : sorted(page.versions)
         return page
     }
 
@@ -39,6 +39,19 @@ public enum RemotePage {
             versions.append(v)
         }
         return versions.sorted().map(\.description)
+    }
+
+    /// PEP 440 order (upstreams may send another); versions that don't parse go first, as strings.
+    static func sorted(_ versions: [String]) -> [String] {
+        let parsed = versions.map { ($0, try? Version($0)) }
+        return parsed.sorted { a, b in
+            switch (a.1, b.1) {
+            case let (x?, y?): return x < y
+            case (nil, _?): return true
+            case (_?, nil): return false
+            case (nil, nil): return a.0 < b.0
+            }
+        }.map(\.0)
     }
 
     /// Finds an upstream file by name.

@@ -24,6 +24,9 @@ struct AdminRoutes {
         if let c = path.match("repositories/*") {
             switch m {
             case .get: return try Responses.json(.ok, RepositoryView(try await repository(c[0])))
+            case .patch:
+                let body = try await decode(RepositoryPatchRequest.self, request)
+                return try await RepositoryAdmin(services: services).update(try await repository(c[0]), body)
             case .delete:
                 guard try await services.metadata.deleteRepository(named: c[0]) else {
                     throw WheelhouseError.notFound("repository '\(c[0])' not found")
@@ -37,6 +40,24 @@ struct AdminRoutes {
             let rows = try await services.metadata.distributions(repository: repository.id, project: ProjectName.normalize(c[1]))
             guard !rows.isEmpty else { throw WheelhouseError.notFound("project '\(c[1])' not found in '\(c[0])'") }
             return try Responses.json(.ok, FileList(files: rows.map(FileView.init)))
+        }
+        if let c = path.match("repositories/*/cache") {
+            guard m == .get else { throw methodNotAllowed(m) }
+            let repository = try await remoteRepository(c[0])
+            return try Responses.json(.ok, CacheList(projects: try await services.metadata.cachedProjects(repository: repository.id)))
+        }
+        if let c = path.match("repositories/*/cache/warm"), m == .post {
+            let repository = try await remoteRepository(c[0])
+            let body = try await decode(WarmRequest.self, request)
+            return try Responses.json(.ok, try await CacheWarmer(services: services).warm(repository, requirements: body.requirements))
+        }
+        if let c = path.match("repositories/*/cache/*") {
+            guard m == .delete else { throw methodNotAllowed(m) }
+            let repository = try await remoteRepository(c[0])
+            guard try await services.metadata.purgeProject(repository: repository.id, project: ProjectName.normalize(c[1])) else {
+                throw WheelhouseError.notFound("project '\(c[1])' is not cached in '\(c[0])'")
+            }
+            return Responses.empty(.noContent)
         }
         for kind in ["versions", "files"] {
             let byFile = kind == "files"
@@ -73,6 +94,12 @@ struct AdminRoutes {
         guard let repo = try await services.metadata.repository(named: name) else {
             throw WheelhouseError.notFound("repository '\(name)' not found")
         }
+        return repo
+    }
+
+    func remoteRepository(_ name: String) async throws -> Repository {
+        let repo = try await repository(name)
+        guard repo.kind == .remote else { throw WheelhouseError.badRequest("'\(name)' is not a remote repository") }
         return repo
     }
 

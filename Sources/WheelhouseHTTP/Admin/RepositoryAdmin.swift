@@ -16,14 +16,10 @@ struct RepositoryAdmin {
         case .local:
             break
         case .remote:
-            guard let url = body.url, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                scheme == "http" || scheme == "https", parsed.host?.isEmpty == false
-            else {
+            guard let url = body.url else {
                 throw WheelhouseError.badRequest("a remote repository needs \"url\": the upstream's simple index URL (http or https)")
             }
-            guard parsed.user == nil, parsed.password == nil else {
-                throw WheelhouseError.badRequest("put upstream credentials in \"username\"/\"password\", not in the URL")
-            }
+            try Self.validateUpstreamURL(url)
             for (field, value) in [("metadataTTL", body.metadataTTL), ("negativeTTL", body.negativeTTL)] {
                 if let value, value < 0 { throw WheelhouseError.badRequest("\(field) must be ≥ 0 seconds") }
             }
@@ -39,6 +35,53 @@ struct RepositoryAdmin {
         let repo = try await services.metadata.createRepository(name: body.name, kind: kind, settings: settings)
         return try Responses.json(.created, RepositoryView(repo))
     }
+
+    /// Changes settings; fields absent from the body keep their value.
+    func update(_ repository: Repository, _ body: RepositoryPatchRequest) async throws -> Response {
+        var repo = repository
+        if let v = body.anonymousRead { repo.settings.anonymousRead = v }
+        let remoteFields: [Any?] = [body.url, body.metadataTTL, body.negativeTTL, body.offline, body.username, body.password]
+        if remoteFields.contains(where: { $0 != nil }) {
+            guard repo.kind == .remote else {
+                throw WheelhouseError.badRequest("url, TTLs, offline and credentials apply to remote repositories only")
+            }
+            if let url = body.url {
+                try Self.validateUpstreamURL(url)
+                repo.settings.url = url.hasSuffix("/") ? url : url + "/"
+            }
+            for (field, value) in [("metadataTTL", body.metadataTTL), ("negativeTTL", body.negativeTTL)] {
+                if let value, value < 0 { throw WheelhouseError.badRequest("\(field) must be ≥ 0 seconds") }
+            }
+            if let v = body.metadataTTL { repo.settings.metadataTTL = v }
+            if let v = body.negativeTTL { repo.settings.negativeTTL = v }
+            if let v = body.offline { repo.settings.offline = v }
+            if let v = body.username { repo.settings.upstreamUsername = v.isEmpty ? nil : v }
+            if let v = body.password { repo.settings.upstreamPassword = v.isEmpty ? nil : v }
+        }
+        try await services.metadata.updateRepository(repo)
+        return try Responses.json(.ok, RepositoryView(repo))
+    }
+
+    static func validateUpstreamURL(_ url: String) throws {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", parsed.host?.isEmpty == false
+        else {
+            throw WheelhouseError.badRequest("a remote repository needs \"url\": the upstream's simple index URL (http or https)")
+        }
+        guard parsed.user == nil, parsed.password == nil else {
+            throw WheelhouseError.badRequest("put upstream credentials in \"username\"/\"password\", not in the URL")
+        }
+    }
+}
+
+struct RepositoryPatchRequest: Decodable {
+    let anonymousRead: Bool?
+    let url: String?
+    let metadataTTL: Int?
+    let negativeTTL: Int?
+    let offline: Bool?
+    let username: String?
+    let password: String?
 }
 
 struct RepositoryCreateRequest: Decodable {
