@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
@@ -40,6 +41,7 @@ let package = Package(
                 "PythonPackaging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -57,7 +59,10 @@ let package = Package(
             name: "WheelhouseBlobs",
             dependencies: [
                 "WheelhouseCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
@@ -79,6 +84,7 @@ let package = Package(
             dependencies: [
                 "WheelhouseCore",
                 "PythonPackaging",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,10 +94,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WheelhouseVirtual",
+            dependencies: [
+                "WheelhouseCore",
+                "WheelhouseRemote",
+                "PythonPackaging",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WheelhouseHTTP",
             dependencies: [
                 "WheelhouseCore",
                 "WheelhouseRemote",
+                "WheelhouseVirtual",
                 "PythonPackaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -111,8 +128,10 @@ let package = Package(
                 "WheelhouseHTTP",
                 "WheelhouseUpstream",
                 "WheelhouseRemote",
+                "WheelhouseVirtual",
                 "PythonPackaging",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,12 +168,20 @@ let package = Package(
         ),
         .testTarget(
             name: "WheelhouseCoreTests",
-            dependencies: ["WheelhouseCore", "WheelhouseTestSupport"],
+            dependencies: [
+                "WheelhouseCore", "WheelhouseTestSupport", "PythonPackaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WheelhouseStoreTests",
-            dependencies: ["WheelhouseCore", "WheelhouseSQL", "WheelhouseBlobs", "WheelhouseTestSupport"],
+            dependencies: [
+                "WheelhouseCore", "WheelhouseSQL", "WheelhouseBlobs", "WheelhouseTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

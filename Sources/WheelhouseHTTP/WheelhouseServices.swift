@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import WheelhouseCore
 import WheelhouseRemote
+import WheelhouseVirtual
 
 /// What the HTTP layer talks to: the stores and the limits. Built by the composition root.
 public struct WheelhouseServices: Sendable {
@@ -15,6 +16,11 @@ public struct WheelhouseServices: Sendable {
     public var readiness: Readiness
     /// The behaviour of remote repositories.
     public var remote: RemoteProxy
+    /// The behaviour of virtual repositories, with their merged-page cache.
+    public var virtual: VirtualRepositories
+    public var access: AccessControl
+    public var audit: AuditLog
+    public var pageCache: VirtualPageCache { virtual.cache }
 
     public struct Limits: Sendable {
         /// Largest accepted upload body; streamed, so this bounds disk use, not memory.
@@ -24,9 +30,12 @@ public struct WheelhouseServices: Sendable {
 
     public init(
         metadata: any MetadataStore, blobs: any BlobStore, staging: String, remote: RemoteProxy, limits: Limits = .init(),
-        logger: Logger, readiness: Readiness = Readiness()
+        logger: Logger, readiness: Readiness = Readiness(), passwordLogin: Bool = true
     ) {
         self.remote = remote
+        self.virtual = VirtualRepositories(metadata: metadata, remote: remote, cache: VirtualPageCache(), logger: logger)
+        self.audit = AuditLog(metadata: metadata, logger: logger)
+        self.access = AccessControl(metadata: metadata, audit: audit, passwordLogin: passwordLogin)
         self.metadata = metadata
         self.blobs = blobs
         self.staging = staging

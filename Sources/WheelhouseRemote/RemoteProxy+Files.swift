@@ -132,7 +132,9 @@ extension RemoteProxy {
             var hasher = SHA256()
             var total: Int64 = 0
             var declared: Int64? = nil
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { handle in
+            // Not transactional (an unnamed O_TMPFILE linked at close): readers attach to the file by path while it fills.
+            let options = OpenOptions.Write(existingFile: .none, newFile: .init(transactionalCreation: false))
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: options) { handle in
                 var pending = ByteBuffer()
                 try await upstream.download(url: file.url) { head in
                     declared = head.contentLength
@@ -149,7 +151,9 @@ extension RemoteProxy {
                         _ = try await handle.write(contentsOf: pending, toAbsoluteOffset: total)
                         total += Int64(n)
                         pending.clear()
-                        await download.advanced(to: total)
+                        // Hold back the last byte: no client may hold the complete body before
+                        // its sha256 is verified and committed (then `advanced(to: total)` below).
+                        await download.advanced(to: total - 1)
                     }
                 }
                 if pending.readableBytes > 0 {

@@ -15,6 +15,7 @@ public struct RemoteProxy: Sendable {
     let logger: Logger
     let upstreams: @Sendable (Repository) throws -> any Upstream
     let now: @Sendable () -> Date
+    let health = UpstreamHealth()
 
     /// How long a page refresh or a file download may hold its lease without renewing.
     static let leaseTTL: Duration = .seconds(30)
@@ -44,7 +45,11 @@ public struct RemoteProxy: Sendable {
 
     public func page(repository: Repository, project: String) async throws -> PageAnswer {
         var stored = try await metadata.page(repository: repository.id, project: project)
-        if let s = stored, let up = s.upstream, up.freshUntil > now() { return try answer(s, stale: nil, project: project) }
+        func fresh(_ page: StoredPage?) -> StoredPage? {
+            guard let page, let up = page.upstream, up.isFresh(settings: repository.settings, now: now()) else { return nil }
+            return page
+        }
+        if let s = fresh(stored) { return try answer(s, stale: nil, project: project) }
         if repository.settings.offline == true {
             guard let s = stored else {
                 throw WheelhouseError.notFound("project '\(project)' is not cached and '\(repository.name)' is offline")
@@ -56,9 +61,7 @@ public struct RemoteProxy: Sendable {
             switch try await coordinator.acquire(key, ttl: Self.leaseTTL) {
             case .granted(let lease):
                 // Someone may have refreshed between our read and our lease.
-                if let fresh = try await metadata.page(repository: repository.id, project: project),
-                    let up = fresh.upstream, up.freshUntil > now()
-                {
+                if let fresh = fresh(try await metadata.page(repository: repository.id, project: project)) {
                     try await coordinator.release(lease, outcome: .completed)
                     return try answer(fresh, stale: nil, project: project)
                 }
@@ -80,7 +83,7 @@ public struct RemoteProxy: Sendable {
                 let wait = min(max(until.timeIntervalSince(now()), 0.05), 60)
                 let outcome = try await coordinator.waitForOutcome(key, timeout: .milliseconds(Int64(wait * 1000)))
                 stored = try await metadata.page(repository: repository.id, project: project) ?? stored
-                if let s = stored, let up = s.upstream, up.freshUntil > now() { return try answer(s, stale: nil, project: project) }
+                if let s = fresh(stored) { return try answer(s, stale: nil, project: project) }
                 if case .failed(let message) = outcome {
                     guard let s = stored, s.upstream?.found != false else { throw WheelhouseError(.badGateway, message) }
                     return try answer(s, stale: message, project: project)
@@ -98,9 +101,18 @@ public struct RemoteProxy: Sendable {
 
     /// One conditional fetch; stores the result. Throws on upstream failure, storing nothing.
     func refresh(repository: Repository, project: String, stored: StoredPage?) async throws {
+        // With a stored page to fall back on, don't wait for a known-down upstream: serve it stale now.
+        if stored?.upstream?.found == true { try health.check(repository.name, now: now()) }
         let upstream = try upstreams(repository)
         let validators = stored?.upstream.flatMap { $0.found ? $0.validators : nil }
-        let result = try await upstream.fetchPage(project: project, validators: validators)
+        let result: UpstreamPageResult
+        do {
+            result = try await upstream.fetchPage(project: project, validators: validators)
+            health.succeeded(repository.name)
+        } catch let error as WheelhouseError {
+            health.failed(repository.name, error, now: now())
+            throw error
+        }
         let fetchedAt = now()
         let ttl = TimeInterval(repository.settings.metadataTTL ?? 600)
         switch result {

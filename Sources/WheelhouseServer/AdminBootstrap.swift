@@ -6,9 +6,12 @@ import WheelhouseCore
 enum AdminBootstrap {
     /// - Returns: the token when one was generated here (so the caller can print it once).
     static func run(metadata: any MetadataStore, configuredToken: String?, dataDirectory: String, logger: Logger) async throws -> String? {
+        guard try await metadata.userCount() == 0 else { return nil }
         let token = configuredToken ?? TokenHash.generate()
-        let created = try await metadata.bootstrapAdmin(tokenHash: TokenHash.hash(token), tokenPrefix: String(token.prefix(8)))
-        guard created else { return nil }
+        let admin = try await metadata.createUser(name: "admin", passwordHash: nil, isAdmin: true)
+        try await metadata.createToken(TokenRecord(
+            id: UUID().uuidString.lowercased(), userID: admin.id, userName: admin.name, name: "bootstrap",
+            hash: TokenHash.hash(token), prefix: String(token.prefix(10)), scopes: nil, expiresAt: nil, createdAt: Date()))
         if configuredToken != nil {
             logger.info("admin account created with the token from WHEELHOUSE_ADMIN_TOKEN")
             return nil

@@ -12,6 +12,11 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes: Int64
     /// This node's identity in fetch leases.
     public var nodeID: String = "local"
+    /// Whether people may authenticate with a password (Basic); tokens always work.
+    public var passwordLogin: Bool = true
+    /// The configuration file, when given: its declared repositories are applied at start.
+    public var configFile: String?
+    public var declaredRepositories: [ConfigFile.DeclaredRepository] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./wheelhouse-data",

@@ -26,9 +26,14 @@ public enum WheelhouseServer {
             metadata: stores.metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
             downloads: InflightDownloads(), staging: stores.staging, logger: logger,
             upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:))
+        if let file = config.configFile {
+            try await DeclaredRepositories.apply(
+                config.declaredRepositories, file: file, metadata: stores.metadata,
+                environment: ProcessInfo.processInfo.environment, logger: logger)
+        }
         return WheelhouseServices(
             metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
-            limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger)
+            limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin)
     }
 
     public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
@@ -36,7 +41,7 @@ public enum WheelhouseServer {
             responder: WheelhouseResponder(services: services),
             configuration: .init(address: .hostname(host, port: port), serverName: "Wheelhouse/\(WheelhouseVersion.current)"),
             logger: logger)
-        app.addServices(DrainSignal(readiness: services.readiness))
+        app.addServices(DrainSignal(readiness: services.readiness), TokenUseFlusher(access: services.access))
         return app
     }
 
@@ -48,6 +53,18 @@ public enum WheelhouseServer {
         let app = application(services: services, host: config.host, port: config.port, logger: logger)
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "data": "\(config.dataDirectory)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// Writes tokens' last-used times in batches (every 30 s and at shutdown), not on every request.
+struct TokenUseFlusher: Service {
+    let access: AccessControl
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
+            await access.flushTokenUses()
+        }
+        await access.flushTokenUses()
     }
 }
 

@@ -36,7 +36,7 @@ public struct HTTPUpstream: Upstream {
     public static func makeClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 10, allowCycles: false),
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            timeout: .init(connect: .seconds(5), read: .seconds(60)),
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         configuration.httpVersion = .automatic
@@ -136,7 +136,7 @@ public struct HTTPUpstream: Upstream {
         if let e = error as? HTTPClientError, e == .remoteConnectionClosed {
             return WheelhouseError(.badGateway, "upstream closed the connection early for \(what)")
         }
-        return WheelhouseError(.badGateway, "upstream unreachable for \(what): \(error)")
+        return WheelhouseError(.upstreamUnreachable, "upstream unreachable for \(what): \(error)")
     }
 
     /// URLs may carry credentials (`https://user:pass@host/`): never log or return them.

@@ -20,8 +20,22 @@ struct Serve: AsyncParsableCommand {
         if let token = env["WHEELHOUSE_ADMIN_TOKEN"], !token.isEmpty { configuration.adminToken = token }
         if let level = env["WHEELHOUSE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = level }
         if let config {
-            throw ValidationError("--config \(config): configuration files are not supported yet")
+            // The file sets the server's defaults; flags and environment variables still win.
+            let file = try ConfigFile.load(path: config)
+            configuration.configFile = config
+            configuration.declaredRepositories = file.repositories ?? []
+            if let s = file.server {
+                if host == nil, env["WHEELHOUSE_HOST"] == nil, let v = s.host { configuration.host = v }
+                if port == nil, env["WHEELHOUSE_PORT"] == nil, let v = s.port { configuration.port = v }
+                if data == nil, env["WHEELHOUSE_DATA"] == nil, let v = s.data { configuration.dataDirectory = v }
+                if let v = s.passwordLogin { configuration.passwordLogin = v }
+                if let v = s.nodeId { configuration.nodeID = v }
+                if let v = s.maxUploadBytes { configuration.maxUploadBytes = v }
+                if env["WHEELHOUSE_LOG_LEVEL"] == nil, let v = s.logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = v }
+            }
         }
+        if let v = env["WHEELHOUSE_PASSWORD_LOGIN"] { configuration.passwordLogin = v != "false" && v != "0" }
+        if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = configuration.logLevel

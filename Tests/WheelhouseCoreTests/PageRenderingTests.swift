@@ -31,7 +31,7 @@ import Testing
         ])
         let json = try JSONSerialization.jsonObject(with: Data(page.renderJSON())) as! [String: Any]
         #expect((json["meta"] as? [String: Any])?["api-version"] as? String == SimpleAPI.version)
-        #expect(json["name"] as? String == "Demo")
+        #expect(json["name"] as? String == "demo")
         #expect(json["versions"] as? [String] == ["1.0", "1.1"])
         let files = json["files"] as! [[String: Any]]
         #expect(files[0]["yanked"] as? String == "broken \"quote\"")

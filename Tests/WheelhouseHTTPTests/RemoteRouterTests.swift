@@ -30,7 +30,7 @@ import WheelhouseTestSupport
     }
 
     func createRemote(_ client: some TestClientProtocol, ttl: Int = 600) async throws {
-        let body = "{\"name\":\"remote\",\"type\":\"remote\",\"url\":\"\(FakeUpstream.base)\",\"metadataTTL\":\(ttl),\"negativeTTL\":600}"
+        let body = "{\"name\":\"remote\",\"type\":\"remote\",\"url\":\"\(FakeUpstream.base)\",\"metadataTTL\":\(ttl),\"negativeTTL\":600,\"anonymousRead\":true}"
         try await client.execute(uri: "/api/v1/repositories", method: .post, headers: .admin, body: ByteBuffer(string: body)) {
             #expect($0.status == .created)
         }
@@ -122,6 +122,25 @@ import WheelhouseTestSupport
             }
             try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .notFound) }
             #expect(upstream.count("page:demo") == 0)
+        }
+    }
+
+    @Test func fileListedWithoutHashIsHashedOnArrival() async throws {
+        let (filename, bytes) = try wheel("nohash", "1.0", padding: 300 << 10)
+        upstream.add(project: "nohash", filename: filename, bytes: bytes, listSHA256: false)
+        let sha = sha256Hex(bytes)
+        try await server().test { client in
+            try await createRemote(client)
+            try await client.execute(uri: "/remote/simple/nohash/", method: .get) { r in
+                #expect(String(buffer: r.body).contains("../../files/-/\(filename)"))
+            }
+            try await client.execute(uri: "/remote/files/-/\(filename)", method: .get) { #expect(Array(buffer: $0.body) == bytes) }
+            try await client.execute(uri: "/remote/simple/nohash/", method: .get) { r in
+                #expect(String(buffer: r.body).contains("\"sha256\":\"\(sha)\""))
+                #expect(String(buffer: r.body).contains("../../files/\(sha)/\(filename)"))
+            }
+            try await client.execute(uri: "/remote/files/\(sha)/\(filename)", method: .get) { #expect(Array(buffer: $0.body) == bytes) }
+            #expect(upstream.count("file:https://files.invalid/\(filename)") == 1)
         }
     }
 

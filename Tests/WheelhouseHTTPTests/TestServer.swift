@@ -34,8 +34,8 @@ extension HTTPFields {
 }
 
 extension TestClientProtocol {
-    func createRepository(_ name: String) async throws {
-        try await execute(uri: "/api/v1/repositories", method: .post, headers: .admin, body: ByteBuffer(string: "{\"name\":\"\(name)\",\"type\":\"local\"}")) { response in
+    func createRepository(_ name: String, anonymousRead: Bool = true) async throws {
+        try await execute(uri: "/api/v1/repositories", method: .post, headers: .admin, body: ByteBuffer(string: "{\"name\":\"\(name)\",\"type\":\"local\",\"anonymousRead\":\(anonymousRead)}")) { response in
             precondition(response.status == .created, "create failed: \(response.status)")
         }
     }

@@ -9,6 +9,7 @@ import hashlib
 import http.client
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,15 @@ def test_two_gib_wheel_in_bounded_memory(bigdir, start_server):
     entry = json_files(server.url, repo, "whbig")[wheel.name]
     assert entry["size"] == size and entry["hashes"]["sha256"] == digest, entry
 
+    # A client that stops reading: the server must wait for it, not buffer the file.
+    host, port = entry["url"].split("/")[2].split(":")
+    stalled = http.client.HTTPConnection(host, int(port), timeout=60)
+    stalled.request("GET", "/" + entry["url"].split("/", 3)[3])
+    stalled.getresponse().read(1 << 16)
+    time.sleep(3)
+    rss_stalled = server.status_kib("VmRSS")
+    stalled.close()
+
     got_digest, got_size = streamed_sha256(entry["url"])
     assert (got_digest, got_size) == (digest, size)
 
@@ -75,6 +85,7 @@ def test_two_gib_wheel_in_bounded_memory(bigdir, start_server):
     assert r.status == 206 and r.body == tail, str(r)
 
     hwm = server.status_kib("VmHWM")
-    print(f"server VmHWM after upload: {hwm_after_upload} KiB, after download: {hwm} KiB")
+    print(f"server VmHWM after upload: {hwm_after_upload} KiB, after download: {hwm} KiB;"
+          f" VmRSS with a stalled reader: {rss_stalled} KiB")
     assert hwm < MAX_HWM_KIB, f"server peak RSS {hwm / 1024:.0f} MiB >= 150 MiB (after upload: {hwm_after_upload / 1024:.0f} MiB)"
     server.stop()

@@ -90,8 +90,10 @@ class AdminAPI:
         hdrs.update(headers or {})
         return request(method, self.base + "/api/v1" + path, body, hdrs)
 
-    def create_repo(self, name: str, type: str = "local", **kw) -> Response:
-        return self.call("POST", "/repositories", {"name": name, "type": type}, **kw)
+    def create_repo(self, name: str, type: str = "local", anonymous_read: bool = True, **kw) -> Response:
+        """Repositories are private by default; most e2e tests are about the index protocol, so they
+        read anonymously. Access control has tests of its own (anonymous_read=False)."""
+        return self.call("POST", "/repositories", {"name": name, "type": type, "anonymousRead": anonymous_read}, **kw)
 
     def version_action(self, repo: str, project: str, version: str, action: str, reason=None) -> Response:
         payload = None if reason is None else {"reason": reason}

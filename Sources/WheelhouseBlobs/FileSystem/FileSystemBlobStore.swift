@@ -30,7 +30,12 @@ public struct FileSystemBlobStore: BlobStore {
         }
         try await fs.createDirectory(at: FilePath(target).removingLastComponent(), withIntermediateDirectories: true)
         try Self.fsync(path: source)
-        try await fs.replaceItem(at: FilePath(target), withItemAt: FilePath(source))
+        // rename(2) replaces atomically: if the same bytes arrived concurrently, either copy may win.
+        guard rename(source, target) == 0 else {
+            let code = errno
+            try? await fs.removeItem(at: FilePath(source))
+            throw WheelhouseError(.internalError, "cannot move blob \(key.sha256) into place: errno \(code)")
+        }
         try Self.fsync(path: FilePath(target).removingLastComponent().string)
     }
 

@@ -17,6 +17,8 @@ public struct WheelhouseError: Error, Sendable, CustomStringConvertible {
         public static let tooManyRequests = Code(raw: "tooManyRequests")
         public static let internalError = Code(raw: "internalError")
         public static let badGateway = Code(raw: "badGateway")
+        /// The upstream could not be reached at all (refused, reset, DNS): answered as 502.
+        public static let upstreamUnreachable = Code(raw: "upstreamUnreachable")
         public static let unavailable = Code(raw: "unavailable")
         public static let gatewayTimeout = Code(raw: "gatewayTimeout")
     }
@@ -44,7 +46,7 @@ public struct WheelhouseError: Error, Sendable, CustomStringConvertible {
         case .conflict: 409
         case .payloadTooLarge: 413
         case .tooManyRequests: 429
-        case .badGateway: 502
+        case .badGateway, .upstreamUnreachable: 502
         case .unavailable: 503
         case .gatewayTimeout: 504
         default: 500

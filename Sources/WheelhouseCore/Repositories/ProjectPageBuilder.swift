@@ -35,8 +35,8 @@ public enum ProjectPageBuilder {
     }
 
     public static func indexFile(_ row: DistributionRecord) -> IndexFile {
-        var hashes = ["sha256": row.sha256]
-        if let b = row.blake2b256 { hashes["blake2b_256"] = b }
+        // Only hashlib names may appear (PEP 691): pip rejects a page with "blake2b_256".
+        let hashes = ["sha256": row.sha256]
         return IndexFile(
             filename: row.filename,
             url: fileURL(sha256: row.sha256, filename: row.filename),

@@ -1,5 +1,8 @@
 /// Rendering of the root project list (`/{repo}/simple/`).
 public enum ProjectListRenderer {
+    /// A strong validator of a rendered list (a page per format, so the format is in the bytes).
+    public static func validator(_ body: [UInt8]) -> String { ProjectPage.validator(body) }
+
     public static func html(_ entries: [ProjectListEntry]) -> [UInt8] {
         var w = ByteWriter(capacity: 200 + entries.count * 60)
         w.raw("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"")

@@ -1,4 +1,5 @@
 import Crypto
+import PythonPackaging
 
 /// A project page rendered once, at write time, in both representations.
 public struct RenderedPage: Sendable, Equatable {
@@ -103,8 +104,9 @@ extension ProjectPage {
         var w = ByteWriter(capacity: 256 + files.count * 400)
         w.raw("{\"meta\":{\"api-version\":")
         w.json(SimpleAPI.version)
+        // PEP 691: the JSON project page carries the normalized name; HTML shows the display name.
         w.raw("},\"name\":")
-        w.json(name)
+        w.json(ProjectName.normalize(name))
         if let status {
             w.raw(",\"project-status\":{\"status\":")
             w.json(status)

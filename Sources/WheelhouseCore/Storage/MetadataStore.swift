@@ -23,6 +23,16 @@ public struct UpstreamState: Sendable, Equatable {
     /// False for a remembered 404.
     public var found: Bool
 
+    /// Freshness under the repository's current TTLs, so lowering a TTL applies to stored pages at once.
+    public func isFresh(settings: RepositorySettings, now: Date) -> Bool {
+        freshUntil(settings: settings) > now
+    }
+
+    public func freshUntil(settings: RepositorySettings) -> Date {
+        let ttl = found ? settings.metadataTTL ?? 600 : settings.negativeTTL ?? 60
+        return min(freshUntil, fetchedAt.addingTimeInterval(TimeInterval(ttl)))
+    }
+
     public init(validators: PageValidators, fetchedAt: Date, freshUntil: Date, found: Bool) {
         self.validators = validators
         self.fetchedAt = fetchedAt
@@ -55,7 +65,7 @@ public struct CachedProject: Sendable, Codable, Equatable {
 /// Implemented by the SQLite store (embedded default) and the PostgreSQL store (cluster); both pass
 /// the same conformance suite. Every mutation of a project re-renders its page in the same
 /// transaction, so reads never sort or parse.
-public protocol MetadataStore: Sendable {
+public protocol MetadataStore: AccountStore {
     /// Creates or upgrades the schema; safe to call on every start.
     func migrate() async throws
     /// Answers when the store is usable (readiness).
@@ -99,10 +109,4 @@ public protocol MetadataStore: Sendable {
     func deleteDistributions(repository: Int64, _ selector: DistributionSelector) async throws -> [DistributionRecord]
     /// Whether any distribution of any repository still references a blob (for deletes and gc).
     func isBlobReferenced(sha256: String) async throws -> Bool
-
-    // MARK: accounts
-    /// Creates the admin user and its token when the store has no user yet; returns whether it did.
-    func bootstrapAdmin(tokenHash: String, tokenPrefix: String) async throws -> Bool
-    /// The principal a token (by its hash) belongs to, when valid.
-    func principal(tokenHash: String) async throws -> Principal?
 }

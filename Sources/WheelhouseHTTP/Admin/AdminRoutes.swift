@@ -3,126 +3,133 @@ import Hummingbird
 import PythonPackaging
 import WheelhouseCore
 
-/// The admin REST API under `/api/v1`.
+/// The admin REST API under `/api/v1`: each resource authorizes its own actions.
 struct AdminRoutes {
     let services: WheelhouseServices
 
     func respond(_ request: Request, context: WheelhouseContext, segments: [String], info: inout RequestInfo) async throws -> Response {
-        let auth = Authenticator(metadata: services.metadata)
-        let principal = try await auth.requireAdmin(request)
-        info.user = principal.userName
         let m = request.method
         let path = PathMatcher(segments)
-        if m == .get, path.match("repositories") != nil {
-            let repos = try await services.metadata.repositories()
-            return try Responses.json(.ok, RepositoryList(repositories: repos.map(RepositoryView.init)))
-        }
-        if m == .post, path.match("repositories") != nil {
-            let body = try await decode(RepositoryCreateRequest.self, request)
-            return try await RepositoryAdmin(services: services).create(body)
+        let call = AdminCall(services: services, request: request, context: context)
+        if path.match("repositories") != nil {
+            switch m {
+            case .get: return try await RepositoryAdmin(call).list()
+            case .post: return try await RepositoryAdmin(call).create()
+            default: throw call.methodNotAllowed()
+            }
         }
         if let c = path.match("repositories/*") {
+            info.repository = c[0]
             switch m {
-            case .get: return try Responses.json(.ok, RepositoryView(try await repository(c[0])))
-            case .patch:
-                let body = try await decode(RepositoryPatchRequest.self, request)
-                return try await RepositoryAdmin(services: services).update(try await repository(c[0]), body)
-            case .delete:
-                guard try await services.metadata.deleteRepository(named: c[0]) else {
-                    throw WheelhouseError.notFound("repository '\(c[0])' not found")
-                }
-                return Responses.empty(.noContent)
-            default: throw methodNotAllowed(m)
+            case .get: return try await RepositoryAdmin(call).show(c[0])
+            case .patch: return try await RepositoryAdmin(call).update(c[0])
+            case .delete: return try await RepositoryAdmin(call).delete(c[0])
+            default: throw call.methodNotAllowed()
             }
         }
-        if m == .get, let c = path.match("repositories/*/projects/*") {
-            let repository = try await repository(c[0])
-            let rows = try await services.metadata.distributions(repository: repository.id, project: ProjectName.normalize(c[1]))
-            guard !rows.isEmpty else { throw WheelhouseError.notFound("project '\(c[1])' not found in '\(c[0])'") }
-            return try Responses.json(.ok, FileList(files: rows.map(FileView.init)))
+        if let c = path.match("repositories/*/permissions") {
+            switch m {
+            case .get: return try await GrantAdmin(call).list(c[0])
+            case .post: return try await GrantAdmin(call).grant(c[0])
+            default: throw call.methodNotAllowed()
+            }
+        }
+        if let c = path.match("repositories/*/permissions/*") {
+            guard m == .delete else { throw call.methodNotAllowed() }
+            return try await GrantAdmin(call).revoke(c[0], user: c[1])
         }
         if let c = path.match("repositories/*/cache") {
-            guard m == .get else { throw methodNotAllowed(m) }
-            let repository = try await remoteRepository(c[0])
-            return try Responses.json(.ok, CacheList(projects: try await services.metadata.cachedProjects(repository: repository.id)))
+            guard m == .get else { throw call.methodNotAllowed() }
+            return try await CacheAdmin(call).list(c[0])
         }
         if let c = path.match("repositories/*/cache/warm"), m == .post {
-            let repository = try await remoteRepository(c[0])
-            let body = try await decode(WarmRequest.self, request)
-            return try Responses.json(.ok, try await CacheWarmer(services: services).warm(repository, requirements: body.requirements))
+            return try await CacheAdmin(call).warm(c[0])
         }
         if let c = path.match("repositories/*/cache/*") {
-            guard m == .delete else { throw methodNotAllowed(m) }
-            let repository = try await remoteRepository(c[0])
-            guard try await services.metadata.purgeProject(repository: repository.id, project: ProjectName.normalize(c[1])) else {
-                throw WheelhouseError.notFound("project '\(c[1])' is not cached in '\(c[0])'")
-            }
-            return Responses.empty(.noContent)
+            guard m == .delete else { throw call.methodNotAllowed() }
+            return try await CacheAdmin(call).purge(c[0], project: c[1])
+        }
+        if let c = path.match("repositories/*/projects/*") {
+            guard m == .get else { throw call.methodNotAllowed() }
+            return try await FileAdmin(call).list(c[0], project: c[1])
         }
         for kind in ["versions", "files"] {
-            let byFile = kind == "files"
-            if let c = path.match("repositories/*/projects/*/\(kind)/*/*"), m == .post {
-                let action = c[3]
-                guard action == "yank" || action == "unyank" else { throw WheelhouseError.notFound("no such action '\(action)'") }
-                let selector = DistributionSelector(
-                    project: ProjectName.normalize(c[1]), version: byFile ? nil : c[2], filename: byFile ? c[2] : nil)
-                let reason = action == "yank" ? try await decodeOptional(YankRequest.self, request)?.reason : nil
-                let repository = try await repository(c[0])
-                let changed = try await services.metadata.setYanked(
-                    repository: repository.id, selector, yanked: action == "yank", reason: reason)
-                guard !changed.isEmpty else { throw WheelhouseError.notFound("no matching files of '\(c[1])' in '\(c[0])'") }
-                return try Responses.json(.ok, FileList(files: changed.map(FileView.init)))
+            if let c = path.match("repositories/*/projects/*/\(kind)/*/*") {
+                guard m == .post else { throw call.methodNotAllowed() }
+                return try await FileAdmin(call).yank(c[0], project: c[1], selector: c[2], byFile: kind == "files", action: c[3])
             }
-            if let c = path.match("repositories/*/projects/*/\(kind)/*"), m == .delete {
-                let selector = DistributionSelector(
-                    project: ProjectName.normalize(c[1]), version: byFile ? nil : c[2], filename: byFile ? c[2] : nil)
-                let repository = try await repository(c[0])
-                let deleted = try await services.metadata.deleteDistributions(repository: repository.id, selector)
-                guard !deleted.isEmpty else { throw WheelhouseError.notFound("no matching files of '\(c[1])' in '\(c[0])'") }
-                await collectBlobs(of: deleted)
-                return Responses.empty(.noContent)
+            if let c = path.match("repositories/*/projects/*/\(kind)/*") {
+                guard m == .delete else { throw call.methodNotAllowed() }
+                return try await FileAdmin(call).delete(c[0], project: c[1], selector: c[2], byFile: kind == "files")
             }
+        }
+        if path.match("users") != nil {
+            switch m {
+            case .get: return try await UserAdmin(call).list()
+            case .post: return try await UserAdmin(call).create()
+            default: throw call.methodNotAllowed()
+            }
+        }
+        if let c = path.match("users/*") {
+            switch m {
+            case .get: return try await UserAdmin(call).show(c[0])
+            case .patch: return try await UserAdmin(call).update(c[0])
+            default: throw call.methodNotAllowed()
+            }
+        }
+        if path.match("tokens") != nil {
+            switch m {
+            case .get: return try await TokenAdmin(call).list()
+            case .post: return try await TokenAdmin(call).create()
+            default: throw call.methodNotAllowed()
+            }
+        }
+        if let c = path.match("tokens/*") {
+            guard m == .delete else { throw call.methodNotAllowed() }
+            return try await TokenAdmin(call).revoke(c[0])
+        }
+        if path.match("audit") != nil {
+            guard m == .get else { throw call.methodNotAllowed() }
+            return try await AuditAdmin(call).list()
+        }
+        if path.match("whoami") != nil {
+            let principal = try await call.access.requireUser(request, context: context)
+            return try Responses.json(.ok, ["user": principal.userName, "admin": principal.isAdmin ? "true" : "false"])
         }
         throw WheelhouseError.notFound("no such endpoint: \(m.rawValue) /api/v1/\(segments.joined(separator: "/"))")
     }
+}
 
-    func methodNotAllowed(_ m: HTTPRequest.Method) -> WheelhouseError {
-        WheelhouseError(.methodNotAllowed, "method \(m.rawValue) not allowed here")
-    }
+/// What every admin handler needs: the services, the request and shared helpers.
+struct AdminCall {
+    let services: WheelhouseServices
+    let request: Request
+    let context: WheelhouseContext
+
+    var access: AccessControl { services.access }
+    var metadata: any MetadataStore { services.metadata }
 
     func repository(_ name: String) async throws -> Repository {
-        guard let repo = try await services.metadata.repository(named: name) else {
+        guard let repo = try await metadata.repository(named: name) else {
             throw WheelhouseError.notFound("repository '\(name)' not found")
         }
         return repo
     }
 
-    func remoteRepository(_ name: String) async throws -> Repository {
-        let repo = try await repository(name)
-        guard repo.kind == .remote else { throw WheelhouseError.badRequest("'\(name)' is not a remote repository") }
-        return repo
+    func methodNotAllowed() -> WheelhouseError {
+        WheelhouseError(.methodNotAllowed, "method \(request.method.rawValue) not allowed here")
     }
 
-    /// Deleting rows can orphan blobs; remove those no other row references (best effort: gc catches the rest).
-    func collectBlobs(of deleted: [DistributionRecord]) async {
-        for sha in Set(deleted.flatMap { [$0.sha256, $0.metadataSHA256].compactMap { $0 } }) {
-            guard let key = BlobKey(sha256: sha) else { continue }
-            if (try? await services.metadata.isBlobReferenced(sha256: sha)) == false {
-                try? await services.blobs.delete(key)
-            }
-        }
+    func audit(_ principal: Principal?, _ action: String, repository: String? = nil, target: String? = nil, details: [String: String] = [:]) async {
+        await services.audit.record(principal, action, repository: repository, target: target, context: context, details: details)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 1 << 20)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw WheelhouseError.badRequest("invalid JSON body: \(Self.describe(error))")
-        }
+    func decode<T: Decodable>(_ type: T.Type) async throws -> T {
+        guard let value = try await decodeOptional(type) else { throw WheelhouseError.badRequest("a JSON body is required") }
+        return value
     }
 
-    func decodeOptional<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+    func decodeOptional<T: Decodable>(_ type: T.Type) async throws -> T? {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         guard buffer.readableBytes > 0 else { return nil }
         do {
@@ -142,5 +149,3 @@ struct AdminRoutes {
         }
     }
 }
-
-struct YankRequest: Decodable { let reason: String? }

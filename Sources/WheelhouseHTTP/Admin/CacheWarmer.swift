@@ -27,7 +27,12 @@ struct CacheWarmer {
                 let answer = try await services.remote.page(repository: repository, project: requirement.project)
                 report.projects += 1
                 guard let page = try await services.metadata.upstreamPage(repository: repository.id, project: requirement.project) else { continue }
-                for file in requirement.newestFiles(of: page) {
+                let files = requirement.newestFiles(of: page)
+                if files.isEmpty {
+                    // The install this prepares would fail too: say so.
+                    report.errors.append("\(requirement.project): no version matches '\(line)'")
+                }
+                for file in files {
                     let sha = file.hashes["sha256"] ?? RemotePage.unknownHash
                     let source = try await services.remote.file(repository: repository, sha256: sha, filename: file.filename)
                     if case .filling(let download, _) = source {

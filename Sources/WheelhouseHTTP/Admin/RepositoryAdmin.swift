@@ -2,74 +2,96 @@ import Foundation
 import Hummingbird
 import WheelhouseCore
 
-/// Creating and describing repositories.
+/// Repositories: list (what the caller may read), create and delete (server admins), show (read),
+/// change settings (repository admins).
 struct RepositoryAdmin {
-    let services: WheelhouseServices
+    let call: AdminCall
+    init(_ call: AdminCall) { self.call = call }
 
-    func create(_ body: RepositoryCreateRequest) async throws -> Response {
+    func list() async throws -> Response {
+        let principal = try await call.access.requireUser(call.request, context: call.context)
+        var visible: [RepositoryView] = []
+        for repo in try await call.metadata.repositories() {
+            let grant = principal.isAdmin ? nil : try await call.metadata.grant(repository: repo.id, userID: principal.userID)
+            if AccessPolicy.level(of: principal, on: repo.name, grant: grant, anonymousRead: repo.settings.anonymousRead ?? false) != nil {
+                visible.append(RepositoryView(repo))
+            }
+        }
+        return try Responses.json(.ok, RepositoryList(repositories: visible))
+    }
+
+    func show(_ name: String) async throws -> Response {
+        let repo = try await call.repository(name)
+        try await call.access.require(.read, on: repo, call.request, context: call.context)
+        return try Responses.json(.ok, RepositoryView(repo))
+    }
+
+    func create() async throws -> Response {
+        let principal = try await call.access.requireServerAdmin(call.request, context: call.context)
+        let body = try await call.decode(RepositoryCreateRequest.self)
         try RepositoryName.validate(body.name)
         guard let kind = Repository.Kind(rawValue: body.type) else {
             throw WheelhouseError.badRequest("unknown repository type '\(body.type)': use local, remote or virtual")
         }
-        var settings = RepositorySettings(anonymousRead: body.anonymousRead)
-        switch kind {
-        case .local:
-            break
-        case .remote:
-            guard let url = body.url else {
-                throw WheelhouseError.badRequest("a remote repository needs \"url\": the upstream's simple index URL (http or https)")
-            }
-            try Self.validateUpstreamURL(url)
-            for (field, value) in [("metadataTTL", body.metadataTTL), ("negativeTTL", body.negativeTTL)] {
-                if let value, value < 0 { throw WheelhouseError.badRequest("\(field) must be ≥ 0 seconds") }
-            }
-            settings.url = url.hasSuffix("/") ? url : url + "/"
-            settings.metadataTTL = body.metadataTTL ?? 600
-            settings.negativeTTL = body.negativeTTL ?? 60
-            settings.offline = body.offline ?? false
-            settings.upstreamUsername = body.username
-            settings.upstreamPassword = body.password
-        case .virtual:
-            throw WheelhouseError.badRequest("repository type 'virtual' is not supported yet")
-        }
-        let repo = try await services.metadata.createRepository(name: body.name, kind: kind, settings: settings)
+        let settings = try await RepositoryDefinition(
+            name: body.name, kind: kind, anonymousRead: body.anonymousRead, url: body.url, metadataTTL: body.metadataTTL,
+            negativeTTL: body.negativeTTL, offline: body.offline, username: body.username, password: body.password,
+            members: body.members, deployTo: body.deployTo, allowRemote: body.allowRemote
+        ).validatedSettings(metadata: call.metadata)
+        let repo = try await call.metadata.createRepository(name: body.name, kind: kind, settings: settings)
+        await call.audit(principal, "repository.create", repository: repo.name, details: ["type": kind.rawValue])
         return try Responses.json(.created, RepositoryView(repo))
     }
 
-    /// Changes settings; fields absent from the body keep their value.
-    func update(_ repository: Repository, _ body: RepositoryPatchRequest) async throws -> Response {
-        var repo = repository
-        if let v = body.anonymousRead { repo.settings.anonymousRead = v }
-        let remoteFields: [Any?] = [body.url, body.metadataTTL, body.negativeTTL, body.offline, body.username, body.password]
-        if remoteFields.contains(where: { $0 != nil }) {
-            guard repo.kind == .remote else {
-                throw WheelhouseError.badRequest("url, TTLs, offline and credentials apply to remote repositories only")
-            }
-            if let url = body.url {
-                try Self.validateUpstreamURL(url)
-                repo.settings.url = url.hasSuffix("/") ? url : url + "/"
-            }
-            for (field, value) in [("metadataTTL", body.metadataTTL), ("negativeTTL", body.negativeTTL)] {
-                if let value, value < 0 { throw WheelhouseError.badRequest("\(field) must be ≥ 0 seconds") }
-            }
-            if let v = body.metadataTTL { repo.settings.metadataTTL = v }
-            if let v = body.negativeTTL { repo.settings.negativeTTL = v }
-            if let v = body.offline { repo.settings.offline = v }
-            if let v = body.username { repo.settings.upstreamUsername = v.isEmpty ? nil : v }
-            if let v = body.password { repo.settings.upstreamPassword = v.isEmpty ? nil : v }
+    func delete(_ name: String) async throws -> Response {
+        let principal = try await call.access.requireServerAdmin(call.request, context: call.context)
+        let repo = try await call.repository(name)
+        try Self.refuseDeclared(repo)
+        for other in try await call.metadata.repositories() where other.settings.members?.contains(name) == true {
+            throw WheelhouseError.conflict("'\(name)' is a member of virtual repository '\(other.name)': remove it there first")
         }
-        try await services.metadata.updateRepository(repo)
+        guard try await call.metadata.deleteRepository(named: name) else {
+            throw WheelhouseError.notFound("repository '\(name)' not found")
+        }
+        await call.audit(principal, "repository.delete", repository: name)
+        return Responses.empty(.noContent)
+    }
+
+    /// Changes settings; fields absent from the body keep their value.
+    func update(_ name: String) async throws -> Response {
+        var repo = try await call.repository(name)
+        let principal = try await call.access.require(.admin, on: repo, call.request, context: call.context)
+        try Self.refuseDeclared(repo)
+        let body = try await call.decode(RepositoryPatchRequest.self)
+        var definition = RepositoryDefinition(repo)
+        if let v = body.anonymousRead { definition.anonymousRead = v }
+        if let v = body.url { definition.url = v }
+        if let v = body.metadataTTL { definition.metadataTTL = v }
+        if let v = body.negativeTTL { definition.negativeTTL = v }
+        if let v = body.offline { definition.offline = v }
+        if let v = body.username { definition.username = v.isEmpty ? nil : v }
+        if let v = body.password { definition.password = v.isEmpty ? nil : v }
+        if let v = body.members { definition.members = v }
+        if let v = body.deployTo { definition.deployTo = v.isEmpty ? nil : v }
+        if let v = body.allowRemote { definition.allowRemote = v }
+        let kindFields: [Any?] = [body.url, body.metadataTTL, body.negativeTTL, body.offline, body.username, body.password]
+        if repo.kind != .remote, kindFields.contains(where: { $0 != nil }) {
+            throw WheelhouseError.badRequest("url, TTLs, offline and credentials apply to remote repositories only")
+        }
+        if repo.kind != .virtual, [body.members as Any?, body.deployTo, body.allowRemote].contains(where: { $0 != nil }) {
+            throw WheelhouseError.badRequest("members, deployTo and allowRemote apply to virtual repositories only")
+        }
+        repo.settings = try await definition.validatedSettings(metadata: call.metadata)
+        try await call.metadata.updateRepository(repo)
+        await call.services.pageCache.invalidateAll()
+        await call.audit(principal, "repository.update", repository: name, details: body.auditDetails)
         return try Responses.json(.ok, RepositoryView(repo))
     }
 
-    static func validateUpstreamURL(_ url: String) throws {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", parsed.host?.isEmpty == false
-        else {
-            throw WheelhouseError.badRequest("a remote repository needs \"url\": the upstream's simple index URL (http or https)")
-        }
-        guard parsed.user == nil, parsed.password == nil else {
-            throw WheelhouseError.badRequest("put upstream credentials in \"username\"/\"password\", not in the URL")
+    /// Declared repositories are owned by their configuration file: the API must not make them drift.
+    static func refuseDeclared(_ repo: Repository) throws {
+        if let file = repo.settings.declaredIn {
+            throw WheelhouseError.conflict("repository '\(repo.name)' is declared in \(file); change it there and restart")
         }
     }
 }
@@ -82,6 +104,24 @@ struct RepositoryPatchRequest: Decodable {
     let offline: Bool?
     let username: String?
     let password: String?
+    let members: [String]?
+    let deployTo: String?
+    let allowRemote: [String]?
+
+    /// What changed, for the audit log: names of fields, never the password.
+    var auditDetails: [String: String] {
+        var d: [String: String] = [:]
+        if let v = anonymousRead { d["anonymousRead"] = String(v) }
+        if let v = url { d["url"] = v }
+        if let v = metadataTTL { d["metadataTTL"] = String(v) }
+        if let v = negativeTTL { d["negativeTTL"] = String(v) }
+        if let v = offline { d["offline"] = String(v) }
+        if username != nil || password != nil { d["credentials"] = "changed" }
+        if let v = members { d["members"] = v.joined(separator: ",") }
+        if let v = deployTo { d["deployTo"] = v }
+        if let v = allowRemote { d["allowRemote"] = v.joined(separator: ",") }
+        return d
+    }
 }
 
 struct RepositoryCreateRequest: Decodable {
@@ -94,6 +134,9 @@ struct RepositoryCreateRequest: Decodable {
     let offline: Bool?
     let username: String?
     let password: String?
+    let members: [String]?
+    let deployTo: String?
+    let allowRemote: [String]?
 }
 
 /// The JSON shape of a repository in the API.
@@ -108,17 +151,25 @@ struct RepositoryView: Encodable {
     let offline: Bool?
     /// Whether upstream credentials are stored; the credentials themselves are never returned.
     let hasCredentials: Bool?
+    let members: [String]?
+    let deployTo: String?
+    let allowRemote: [String]?
+    let declaredIn: String?
 
     init(_ r: Repository) {
         name = r.name
         type = r.kind.rawValue
         createdAt = r.createdAt
-        anonymousRead = r.settings.anonymousRead ?? true
+        anonymousRead = r.settings.anonymousRead ?? false
         url = r.settings.url
         metadataTTL = r.settings.metadataTTL
         negativeTTL = r.settings.negativeTTL
         offline = r.settings.offline
         hasCredentials = r.kind == .remote ? (r.settings.upstreamUsername != nil) : nil
+        members = r.settings.members
+        deployTo = r.settings.deployTo
+        allowRemote = r.settings.allowRemote
+        declaredIn = r.settings.declaredIn
     }
 }
 

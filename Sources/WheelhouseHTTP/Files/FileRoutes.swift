@@ -10,8 +10,21 @@ struct FileRoutes {
     func file(_ request: Request, repository: Repository, sha256: String, filename: String) async throws -> Response {
         let isMetadata = filename.hasSuffix(Self.metadataSuffix)
         let distFilename = isMetadata ? String(filename.dropLast(Self.metadataSuffix.count)) : filename
-        if repository.kind == .remote {
+        switch repository.kind {
+        case .remote:
             return try await remoteFile(request, repository: repository, sha256: sha256, filename: distFilename, isMetadata: isMetadata)
+        case .virtual:
+            // The first member that has the file (or whose upstream lists it) serves it, as on the page.
+            for member in try await services.virtual.leaves(of: repository) {
+                do {
+                    return try await file(request, repository: member, sha256: sha256, filename: filename)
+                } catch let error as WheelhouseError where error.code == .notFound {
+                    continue
+                }
+            }
+            throw WheelhouseError.notFound("file '\(filename)' not found in '\(repository.name)'")
+        case .local:
+            break
         }
         guard let key = BlobKey(sha256: sha256) else { throw WheelhouseError.notFound("file not found") }
         guard let dist = try await services.metadata.distribution(repository: repository.id, filename: distFilename),

@@ -21,7 +21,7 @@ struct RepositoryRoutes {
             try requireRead(method)
             guard route.trailingSlash else { return Responses.redirect(to: "\(route.base)/simple/" + query(request)) }
             let repo = try await repository(route.repository)
-            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            try await services.access.require(.read, on: repo, request, context: context)
             return try await SimpleRoutes(services: services).projectList(request, repository: repo)
         case 2 where rest[0] == "simple":
             try requireRead(method)
@@ -31,12 +31,12 @@ struct RepositoryRoutes {
                 return Responses.redirect(to: "\(route.base)/simple/\(normalized)/" + query(request))
             }
             let repo = try await repository(route.repository)
-            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            try await services.access.require(.read, on: repo, request, context: context)
             return try await SimpleRoutes(services: services).projectPage(request, repository: repo, project: normalized)
         case 3 where rest[0] == "files":
             try requireRead(method)
             let repo = try await repository(route.repository)
-            try await Authenticator(metadata: services.metadata).requireRead(request, repository: repo)
+            try await services.access.require(.read, on: repo, request, context: context)
             return try await FileRoutes(services: services).file(request, repository: repo, sha256: rest[1], filename: rest[2])
         default:
             throw WheelhouseError.notFound("not found")

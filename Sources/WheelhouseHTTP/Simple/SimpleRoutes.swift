@@ -18,7 +18,16 @@ struct SimpleRoutes {
                 response.headers[HTTPField.Name("X-Wheelhouse-Stale")!] = Self.headerSafe(reason)
             }
             return response
-        default:
+        case .virtual:
+            let merged = try await services.virtual.page(repository, project: project)
+            var response = serve(request, merged.page, format: format)
+            // Which members served the page: makes the dependency-confusion guard visible.
+            response.headers[HTTPField.Name("X-Wheelhouse-Served-By")!] = merged.servedBy.joined(separator: ", ")
+            if let reason = merged.staleReason {
+                response.headers[HTTPField.Name("X-Wheelhouse-Stale")!] = Self.headerSafe(reason)
+            }
+            return response
+        case .local:
             guard let page = try await services.metadata.page(repository: repository.id, project: project) else {
                 throw WheelhouseError.notFound("project '\(project)' not found in '\(repository.name)'")
             }
@@ -52,9 +61,15 @@ struct SimpleRoutes {
 
     func projectList(_ request: Request, repository: Repository) async throws -> Response {
         let format = try negotiate(request)
-        let entries = try await services.metadata.projectList(repository: repository.id)
+        let entries = repository.kind == .virtual
+            ? try await services.virtual.projectList(repository)
+            : try await services.metadata.projectList(repository: repository.id)
         let body = format == .json ? ProjectListRenderer.json(entries) : ProjectListRenderer.html(entries)
-        var headers: HTTPFields = [.vary: "Accept", .cacheControl: "max-age=0, must-revalidate"]
+        let etag = "\"" + ProjectListRenderer.validator(body) + "\""
+        var headers: HTTPFields = [.vary: "Accept", .cacheControl: "max-age=0, must-revalidate", .eTag: etag]
+        if let inm = request.headers[.ifNoneMatch], Self.matches(ifNoneMatch: inm, etag: etag) {
+            return Responses.empty(.notModified, headers: headers)
+        }
         if request.method == .head {
             headers[.contentType] = format.contentType
             headers[.contentLength] = String(body.count)

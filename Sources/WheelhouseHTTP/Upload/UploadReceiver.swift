@@ -76,6 +76,11 @@ extension UploadRoute {
                 try parser.finish()
             } catch let error as MultipartError {
                 throw WheelhouseError.badRequest("malformed multipart body: \(error.message)")
+            } catch let error as WheelhouseError {
+                throw error
+            } catch {
+                // The connection ended mid-body. Not a 5xx: twine retries those.
+                throw WheelhouseError.badRequest("truncated upload body: the connection ended before the multipart body was complete")
             }
             try await writer.flush()
         }

@@ -14,15 +14,13 @@ struct UploadRoute {
     let services: WheelhouseServices
 
     func upload(_ request: Request, context: WheelhouseContext, repositoryName: String) async throws -> Response {
-        let auth = Authenticator(metadata: services.metadata)
-        // Credentials first, so pip/twine get their 401 before any work is done.
-        let principal = try await auth.requireWrite(request, repository: repositoryName)
-        guard let repository = try await services.metadata.repository(named: repositoryName) else {
+        guard let target = try await services.metadata.repository(named: repositoryName) else {
+            // Credentials first, so clients get their 401 before learning what exists.
+            _ = try await services.access.requireUser(request, context: context)
             throw WheelhouseError.notFound("repository '\(repositoryName)' not found")
         }
-        guard repository.kind == .local else {
-            throw WheelhouseError(.methodNotAllowed, "repository '\(repositoryName)' is \(repository.kind.rawValue): uploads go to local repositories")
-        }
+        let principal = try await services.access.require(.write, on: target, request, context: context)
+        let repository = try await deployTarget(target)
         guard let contentType = request.headers[.contentType],
             let boundary = MultipartParser.boundary(fromContentType: contentType)
         else {
@@ -68,10 +66,32 @@ struct UploadRoute {
             filename: upload.filename.filename, packageType: upload.packageType, size: received.size,
             sha256: received.digests.sha256, blake2b256: received.digests.blake2b256, md5: received.digests.md5,
             requiresPython: metadata.requiresPython ?? received.form.value("requires_python"),
-            metadataSHA256: metadataSHA, uploadTime: Date(), uploader: principal.userName,
+            metadataSHA256: metadataSHA, uploadTime: Date(), uploader: principal?.userName,
             formMetadata: received.form.metadataFields)
         let outcome = try await services.metadata.addDistribution(record, displayName: metadata.name ?? upload.displayName)
+        if case .created(let r) = outcome {
+            await services.pageCache.invalidateAll()
+            await services.audit.record(principal, "upload", repository: repository.name, target: r.filename, context: context, details: ["sha256": r.sha256])
+        }
         return try outcomeResponse(outcome)
+    }
+
+    /// Uploads to a virtual repository land in its `deployTo` member.
+    func deployTarget(_ repository: Repository) async throws -> Repository {
+        switch repository.kind {
+        case .local:
+            return repository
+        case .remote:
+            throw WheelhouseError(.methodNotAllowed, "repository '\(repository.name)' is a remote (a cache of its upstream): upload to a local repository")
+        case .virtual:
+            guard let name = repository.settings.deployTo else {
+                throw WheelhouseError(.methodNotAllowed, "virtual repository '\(repository.name)' has no deployment repository: set \"deployTo\" to one of its local members")
+            }
+            guard let target = try await services.metadata.repository(named: name), target.kind == .local else {
+                throw WheelhouseError(.internalError, "the deployment repository '\(name)' of '\(repository.name)' is missing")
+            }
+            return target
+        }
     }
 
     func outcomeResponse(_ outcome: AddDistributionOutcome) throws -> Response {

@@ -69,12 +69,32 @@ enum SQLiteSchema {
                       name TEXT NOT NULL,
                       hash TEXT NOT NULL UNIQUE,
                       prefix TEXT NOT NULL,
-                      scopes TEXT NOT NULL,
+                      scopes TEXT,
                       expires_at REAL,
                       revoked_at REAL,
                       last_used_at REAL,
                       created_at REAL NOT NULL
                     );
+                    CREATE INDEX tokens_user ON tokens (user_id);
+                    CREATE TABLE permissions (
+                      repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      level TEXT NOT NULL,
+                      PRIMARY KEY (repository_id, user_id)
+                    );
+                    CREATE TABLE audit_log (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      at REAL NOT NULL,
+                      actor TEXT NOT NULL,
+                      action TEXT NOT NULL,
+                      repository TEXT,
+                      target TEXT,
+                      client TEXT,
+                      details TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_actor ON audit_log (actor, id);
+                    CREATE INDEX audit_action ON audit_log (action, id);
+                    CREATE INDEX audit_repository ON audit_log (repository, id);
                     """)
         }
         return migrator
