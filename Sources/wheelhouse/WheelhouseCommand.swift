@@ -6,6 +6,9 @@ struct WheelhouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wheelhouse",
         abstract: "A self-hosted Python package repository.",
-        subcommands: [Serve.self, Repo.self, Yank.self, Unyank.self, Delete.self, Cache.self]
+        subcommands: [
+            Serve.self, Repo.self, Yank.self, Unyank.self, Delete.self, Cache.self, UserCommand.self, TokenCommand.self,
+            AuditCommand.self,
+        ]
     )
 }
