@@ -20,6 +20,7 @@ public struct WheelhouseServices: Sendable {
     public var virtual: VirtualRepositories
     public var access: AccessControl
     public var audit: AuditLog
+    public var telemetry: PrometheusTelemetry
     public var pageCache: VirtualPageCache { virtual.cache }
 
     public struct Limits: Sendable {
@@ -30,8 +31,10 @@ public struct WheelhouseServices: Sendable {
 
     public init(
         metadata: any MetadataStore, blobs: any BlobStore, staging: String, remote: RemoteProxy, limits: Limits = .init(),
-        logger: Logger, readiness: Readiness = Readiness(), passwordLogin: Bool = true
+        logger: Logger, readiness: Readiness = Readiness(), passwordLogin: Bool = true,
+        telemetry: PrometheusTelemetry = PrometheusTelemetry()
     ) {
+        self.telemetry = telemetry
         self.remote = remote
         self.virtual = VirtualRepositories(metadata: metadata, remote: remote, cache: VirtualPageCache(), logger: logger)
         self.audit = AuditLog(metadata: metadata, logger: logger)

@@ -22,6 +22,7 @@ extension RemoteProxy {
             guard sha256 == row.sha256 || sha256 == RemotePage.unknownHash, let key = BlobKey(sha256: row.sha256) else {
                 throw WheelhouseError.notFound("file '\(filename)' not found in '\(repository.name)'")
             }
+            telemetry.cacheHit("file")
             return .blob(key)
         }
         let (project, upstreamFile) = try await upstreamFile(repository: repository, filename: filename)
@@ -32,6 +33,7 @@ extension RemoteProxy {
         if repository.settings.offline == true {
             throw WheelhouseError.notFound("file '\(filename)' is not cached and '\(repository.name)' is offline")
         }
+        telemetry.cacheMiss("file")
         let download = await downloads.attachOrStart(
             repository: repository.name, filename: filename, stagingPath: staging + "/fetch-" + UUID().uuidString
         ) { download in
@@ -92,19 +94,23 @@ extension RemoteProxy {
             while true {
                 switch try await coordinator.acquire(key, ttl: Self.leaseTTL) {
                 case .granted(let lease):
+                    if lease.takenOverFrom != nil { telemetry.leaseTakeover() }
                     do {
                         let sha = try await downloadAndCommit(download, lease: lease, repository: repository, project: project, file: file)
                         await download.finish(.completed(sha256: sha))
+                        telemetry.upstreamFetch("file", outcome: "ok")
                         try await coordinator.release(lease, outcome: .completed)
                     } catch {
                         let message = (error as? WheelhouseError)?.message ?? "\(error)"
                         logger.warning("upstream download failed", metadata: ["wh.repo": "\(repository.name)", "wh.file": "\(file.filename)", "reason": "\(message)"])
                         await download.finish(.failed(message))
+                        telemetry.upstreamFetch("file", outcome: "error")
                         try? await coordinator.release(lease, outcome: .failed(message))
                     }
                     try? FileManager.default.removeItem(atPath: download.stagingPath)
                     return
                 case .held(_, let until):
+                    telemetry.leaseWait()
                     // Another node is downloading: wait for its announcement, then read what it committed.
                     let wait = min(max(until.timeIntervalSince(now()), 0.05), 60)
                     let outcome = try await coordinator.waitForOutcome(key, timeout: .milliseconds(Int64(wait * 1000)))
@@ -143,6 +149,7 @@ extension RemoteProxy {
                     }
                     await download.started(length: head.contentLength ?? file.size)
                 } body: { chunk in
+                    telemetry.upstreamBytes(chunk.readableBytes)
                     chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     var chunk = chunk
                     pending.writeBuffer(&chunk)

@@ -15,6 +15,7 @@ public struct RemoteProxy: Sendable {
     let logger: Logger
     let upstreams: @Sendable (Repository) throws -> any Upstream
     let now: @Sendable () -> Date
+    let telemetry: any Telemetry
     let health = UpstreamHealth()
 
     /// How long a page refresh or a file download may hold its lease without renewing.
@@ -23,8 +24,9 @@ public struct RemoteProxy: Sendable {
     public init(
         metadata: any MetadataStore, blobs: any BlobStore, coordinator: any FetchCoordinator, downloads: InflightDownloads,
         staging: String, logger: Logger, upstreams: @escaping @Sendable (Repository) throws -> any Upstream,
-        now: @escaping @Sendable () -> Date = { Date() }
+        telemetry: any Telemetry = NoTelemetry(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.telemetry = telemetry
         self.metadata = metadata
         self.blobs = blobs
         self.coordinator = coordinator
@@ -49,7 +51,10 @@ public struct RemoteProxy: Sendable {
             guard let page, let up = page.upstream, up.isFresh(settings: repository.settings, now: now()) else { return nil }
             return page
         }
-        if let s = fresh(stored) { return try answer(s, stale: nil, project: project) }
+        if let s = fresh(stored) {
+            telemetry.cacheHit("page")
+            return try answer(s, stale: nil, project: project)
+        }
         if repository.settings.offline == true {
             guard let s = stored else {
                 throw WheelhouseError.notFound("project '\(project)' is not cached and '\(repository.name)' is offline")
@@ -60,6 +65,7 @@ public struct RemoteProxy: Sendable {
         for _ in 0..<3 {
             switch try await coordinator.acquire(key, ttl: Self.leaseTTL) {
             case .granted(let lease):
+                if lease.takenOverFrom != nil { telemetry.leaseTakeover() }
                 // Someone may have refreshed between our read and our lease.
                 if let fresh = fresh(try await metadata.page(repository: repository.id, project: project)) {
                     try await coordinator.release(lease, outcome: .completed)
@@ -80,6 +86,7 @@ public struct RemoteProxy: Sendable {
                 }
                 return try answer(s, stale: nil, project: project)
             case .held(_, let until):
+                telemetry.leaseWait()
                 let wait = min(max(until.timeIntervalSince(now()), 0.05), 60)
                 let outcome = try await coordinator.waitForOutcome(key, timeout: .milliseconds(Int64(wait * 1000)))
                 stored = try await metadata.page(repository: repository.id, project: project) ?? stored
@@ -106,12 +113,19 @@ public struct RemoteProxy: Sendable {
         let upstream = try upstreams(repository)
         let validators = stored?.upstream.flatMap { $0.found ? $0.validators : nil }
         let result: UpstreamPageResult
+        telemetry.cacheMiss("page")
         do {
             result = try await upstream.fetchPage(project: project, validators: validators)
             health.succeeded(repository.name)
         } catch let error as WheelhouseError {
             health.failed(repository.name, error, now: now())
+            telemetry.upstreamFetch("page", outcome: "error")
             throw error
+        }
+        switch result {
+        case .page: telemetry.upstreamFetch("page", outcome: "ok")
+        case .notModified: telemetry.upstreamFetch("page", outcome: "not_modified")
+        case .notFound: telemetry.upstreamFetch("page", outcome: "not_found")
         }
         let fetchedAt = now()
         let ttl = TimeInterval(repository.settings.metadataTTL ?? 600)

@@ -22,10 +22,11 @@ public enum WheelhouseServer {
             // Printed once, on purpose: this is the only time the secret is shown.
             print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
         }
+        let telemetry = PrometheusTelemetry()
         let remote = RemoteProxy(
             metadata: stores.metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
             downloads: InflightDownloads(), staging: stores.staging, logger: logger,
-            upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:))
+            upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:), telemetry: telemetry)
         if let file = config.configFile {
             try await DeclaredRepositories.apply(
                 config.declaredRepositories, file: file, metadata: stores.metadata,
@@ -33,7 +34,8 @@ public enum WheelhouseServer {
         }
         return WheelhouseServices(
             metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
-            limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin)
+            limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin,
+            telemetry: telemetry)
     }
 
     public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {

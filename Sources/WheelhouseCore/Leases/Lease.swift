@@ -19,12 +19,15 @@ public struct Lease: Sendable, Equatable {
     public var holder: String
     public var token: Int64
     public var expiresAt: Date
+    /// Set when this lease was taken over from a holder whose lease expired unreleased (it died).
+    public var takenOverFrom: String?
 
-    public init(key: LeaseKey, holder: String, token: Int64, expiresAt: Date) {
+    public init(key: LeaseKey, holder: String, token: Int64, expiresAt: Date, takenOverFrom: String? = nil) {
         self.key = key
         self.holder = holder
         self.token = token
         self.expiresAt = expiresAt
+        self.takenOverFrom = takenOverFrom
     }
 }
 

@@ -17,7 +17,8 @@ public struct LeaseTable: Sendable {
         }
         let token = (lastToken[key] ?? 0) + 1
         lastToken[key] = token
-        let lease = Lease(key: key, holder: node, token: token, expiresAt: now.addingTimeInterval(ttl))
+        // An entry still here has expired without a release: its holder died.
+        let lease = Lease(key: key, holder: node, token: token, expiresAt: now.addingTimeInterval(ttl), takenOverFrom: leases[key]?.holder)
         leases[key] = lease
         return .granted(lease)
     }

@@ -43,6 +43,16 @@ struct RepositoryRoutes {
         }
     }
 
+    static func routeName(_ route: RepositoryRoute) -> String {
+        switch (route.rest.first, route.rest.count) {
+        case (nil, _): "upload"
+        case ("simple", 1): "simple_list"
+        case ("simple", 2): "simple_page"
+        case ("files", 3): route.rest[2].hasSuffix(".metadata") ? "metadata" : "file"
+        default: "other"
+        }
+    }
+
     func repository(_ name: String) async throws -> Repository {
         guard let repo = try await services.metadata.repository(named: name) else {
             throw WheelhouseError.notFound("repository '\(name)' not found")

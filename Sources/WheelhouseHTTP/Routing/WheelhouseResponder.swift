@@ -26,7 +26,9 @@ public struct WheelhouseResponder: HTTPResponder {
             services.logger.error("unhandled error", metadata: ["wh.error": "\(error)", "wh.path": "\(request.uri.path)"])
             response = Responses.error(WheelhouseError(.internalError, "internal error"))
         }
-        log(request, response, context: context, info: info, duration: ContinuousClock.now - start)
+        let duration = ContinuousClock.now - start
+        services.telemetry.request(route: info.route, status: Int(response.status.code), duration: duration)
+        log(request, response, context: context, info: info, duration: duration)
         return response
     }
 
@@ -39,13 +41,19 @@ public struct WheelhouseResponder: HTTPResponder {
         case nil:
             return Responses.bytes(.ok, Array("Wheelhouse \(WheelhouseVersion.current)\n".utf8), contentType: "text/plain; charset=utf-8")
         case "health":
+            info.route = "health"
             return try await HealthRoutes(services: services).respond(request, segments: Array(s.dropFirst()))
+        case "metrics" where s.count == 1:
+            info.route = "metrics"
+            return Responses.bytes(.ok, services.telemetry.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "api":
+            info.route = "api"
             guard s.count >= 2, s[1] == "v1" else { throw WheelhouseError.notFound("no such API version") }
             return try await AdminRoutes(services: services).respond(request, context: context, segments: Array(s.dropFirst(2)), info: &info)
         default:
             guard let route = RepositoryRoute(path) else { throw WheelhouseError.notFound("not found") }
             info.repository = route.repository
+            info.route = RepositoryRoutes.routeName(route)
             return try await RepositoryRoutes(services: services).respond(request, context: context, route: route)
         }
     }
@@ -70,6 +78,8 @@ public struct WheelhouseResponder: HTTPResponder {
 struct RequestInfo {
     var repository: String?
     var user: String?
+    /// A low-cardinality name of the route, for metrics.
+    var route = "other"
 }
 
 public enum WheelhouseVersion {
