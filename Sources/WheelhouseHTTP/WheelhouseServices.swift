@@ -21,6 +21,8 @@ public struct WheelhouseServices: Sendable {
     public var access: AccessControl
     public var audit: AuditLog
     public var telemetry: PrometheusTelemetry
+    /// Reaches the other nodes of a cluster (a no-op in the embedded default).
+    public var changeFeed: any ChangeFeed
     public var pageCache: VirtualPageCache { virtual.cache }
 
     public struct Limits: Sendable {
@@ -32,9 +34,10 @@ public struct WheelhouseServices: Sendable {
     public init(
         metadata: any MetadataStore, blobs: any BlobStore, staging: String, remote: RemoteProxy, limits: Limits = .init(),
         logger: Logger, readiness: Readiness = Readiness(), passwordLogin: Bool = true,
-        telemetry: PrometheusTelemetry = PrometheusTelemetry()
+        telemetry: PrometheusTelemetry = PrometheusTelemetry(), changeFeed: any ChangeFeed = LocalChangeFeed()
     ) {
         self.telemetry = telemetry
+        self.changeFeed = changeFeed
         self.remote = remote
         self.virtual = VirtualRepositories(metadata: metadata, remote: remote, cache: VirtualPageCache(), logger: logger)
         self.audit = AuditLog(metadata: metadata, logger: logger)
@@ -45,6 +48,14 @@ public struct WheelhouseServices: Sendable {
         self.limits = limits
         self.logger = logger
         self.readiness = readiness
+    }
+}
+
+extension WheelhouseServices {
+    /// After a write: drop this node's per-node caches and tell the other nodes to drop theirs.
+    public func invalidateCaches(_ reason: String) async {
+        await pageCache.invalidateAll()
+        await changeFeed.publishInvalidation(reason: reason)
     }
 }
 

@@ -26,7 +26,7 @@ struct CacheAdmin {
         guard try await call.metadata.purgeProject(repository: repo.id, project: normalized) else {
             throw WheelhouseError.notFound("project '\(project)' is not cached in '\(name)'")
         }
-        await call.services.pageCache.invalidateAll()
+        await call.services.invalidateCaches("write")
         await call.audit(principal, "cache.purge", repository: name, target: normalized)
         return Responses.empty(.noContent)
     }

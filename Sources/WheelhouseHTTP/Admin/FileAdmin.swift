@@ -24,7 +24,7 @@ struct FileAdmin {
         let reason = action == "yank" ? try await call.decodeOptional(YankRequest.self)?.reason : nil
         let changed = try await call.metadata.setYanked(repository: repo.id, selector, yanked: action == "yank", reason: reason)
         guard !changed.isEmpty else { throw WheelhouseError.notFound("no matching files of '\(project)' in '\(name)'") }
-        await call.services.pageCache.invalidateAll()
+        await call.services.invalidateCaches("write")
         for file in changed {
             await call.audit(principal, action, repository: name, target: file.filename, details: reason.map { ["reason": $0] } ?? [:])
         }
@@ -38,7 +38,7 @@ struct FileAdmin {
             project: ProjectName.normalize(project), version: byFile ? nil : value, filename: byFile ? value : nil)
         let deleted = try await call.metadata.deleteDistributions(repository: repo.id, selector)
         guard !deleted.isEmpty else { throw WheelhouseError.notFound("no matching files of '\(project)' in '\(name)'") }
-        await call.services.pageCache.invalidateAll()
+        await call.services.invalidateCaches("write")
         for file in deleted { await call.audit(principal, "delete", repository: name, target: file.filename) }
         await collectBlobs(of: deleted)
         return Responses.empty(.noContent)

@@ -39,6 +39,7 @@ struct RepositoryAdmin {
             members: body.members, deployTo: body.deployTo, allowRemote: body.allowRemote
         ).validatedSettings(metadata: call.metadata)
         let repo = try await call.metadata.createRepository(name: body.name, kind: kind, settings: settings)
+        await call.services.invalidateCaches("repository.create")
         await call.audit(principal, "repository.create", repository: repo.name, details: ["type": kind.rawValue])
         return try Responses.json(.created, RepositoryView(repo))
     }
@@ -53,6 +54,7 @@ struct RepositoryAdmin {
         guard try await call.metadata.deleteRepository(named: name) else {
             throw WheelhouseError.notFound("repository '\(name)' not found")
         }
+        await call.services.invalidateCaches("repository.delete")
         await call.audit(principal, "repository.delete", repository: name)
         return Responses.empty(.noContent)
     }
@@ -83,7 +85,7 @@ struct RepositoryAdmin {
         }
         repo.settings = try await definition.validatedSettings(metadata: call.metadata)
         try await call.metadata.updateRepository(repo)
-        await call.services.pageCache.invalidateAll()
+        await call.services.invalidateCaches("write")
         await call.audit(principal, "repository.update", repository: name, details: body.auditDetails)
         return try Responses.json(.ok, RepositoryView(repo))
     }

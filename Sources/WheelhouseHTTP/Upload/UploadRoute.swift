@@ -70,7 +70,7 @@ struct UploadRoute {
             formMetadata: received.form.metadataFields)
         let outcome = try await services.metadata.addDistribution(record, displayName: metadata.name ?? upload.displayName)
         if case .created(let r) = outcome {
-            await services.pageCache.invalidateAll()
+            await services.invalidateCaches("upload")
             await services.audit.record(principal, "upload", repository: repository.name, target: r.filename, context: context, details: ["sha256": r.sha256])
         }
         return try outcomeResponse(outcome)
