@@ -31,6 +31,11 @@ public struct ConfigFile: Decodable, Sendable {
         public var nodeId: String?
         public var logLevel: String?
         public var maxUploadBytes: Int64?
+        /// Cluster: `postgres://…` (credentials better in `WHEELHOUSE_DATABASE_URL`).
+        public var database: String?
+        /// Cluster: `s3://bucket?endpoint=…&region=…&path-style=true` (keys in the environment).
+        public var blobs: String?
+        public var drainSeconds: Double?
     }
 
     public struct DeclaredRepository: Decodable, Sendable {

@@ -14,6 +14,13 @@ public struct ServerConfiguration: Sendable {
     public var nodeID: String = "local"
     /// Whether people may authenticate with a password (Basic); tokens always work.
     public var passwordLogin: Bool = true
+    /// Cluster mode: the shared PostgreSQL metadata store (`postgres://user:pass@host:port/db`).
+    public var databaseURL: String?
+    /// Cluster mode: the shared blob store (`s3://bucket?endpoint=...&region=...&path-style=true`).
+    public var blobURL: String?
+    /// How long readiness is false before the server stops accepting (cluster: longer than the
+    /// load balancer's health-check interval).
+    public var drainDelay: Duration = .zero
     /// The configuration file, when given: its declared repositories are applied at start.
     public var configFile: String?
     public var declaredRepositories: [ConfigFile.DeclaredRepository] = []

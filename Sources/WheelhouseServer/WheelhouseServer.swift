@@ -38,23 +38,36 @@ public enum WheelhouseServer {
             telemetry: telemetry)
     }
 
-    public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        var app = Application(
+    public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> Application<WheelhouseResponder> {
+        Application(
             responder: WheelhouseResponder(services: services),
             configuration: .init(address: .hostname(host, port: port), serverName: "Wheelhouse/\(WheelhouseVersion.current)"),
             logger: logger)
-        app.addServices(DrainSignal(readiness: services.readiness), TokenUseFlusher(access: services.access))
-        return app
     }
 
-    /// Runs until SIGINT/SIGTERM, then drains: readiness turns false, in-flight requests finish, exit.
+    /// Runs until SIGINT/SIGTERM, then drains: readiness turns false first (load balancers stop
+    /// sending), after `drainDelay` the server stops accepting and lets in-flight requests finish,
+    /// then the background services stop and the process exits.
     public static func run(_ config: ServerConfiguration) async throws {
         var logger = Logger(label: "wheelhouse")
         logger.logLevel = config.logLevel
+        if let database = config.databaseURL {
+            try await ClusterNode.run(config, databaseURL: database, logger: logger)
+            return
+        }
         let services = try await embeddedServices(config, logger: logger)
+        try await serve(services, background: [], config: config, logger: logger)
+    }
+
+    /// The service group of one node. Graceful shutdown runs in reverse order: the drain gate,
+    /// then the HTTP server, then the background services.
+    static func serve(_ services: WheelhouseServices, background: [any Service], config: ServerConfiguration, logger: Logger) async throws {
         let app = application(services: services, host: config.host, port: config.port, logger: logger)
-        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "data": "\(config.dataDirectory)"])
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "node": "\(config.nodeID)"])
+        let all: [any Service] = background + [TokenUseFlusher(access: services.access), app, DrainGate(readiness: services.readiness, delay: config.drainDelay)]
+        let group = ServiceGroup(configuration: .init(
+            services: all.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 
@@ -70,11 +83,14 @@ struct TokenUseFlusher: Service {
     }
 }
 
-/// Flips readiness to false as soon as graceful shutdown starts, so load balancers stop routing here first.
-struct DrainSignal: Service {
+/// Flips readiness to false as soon as graceful shutdown starts and holds the shutdown for `delay`,
+/// so load balancers' health checks see the node leave before it stops accepting connections.
+struct DrainGate: Service {
     let readiness: Readiness
+    let delay: Duration
     func run() async throws {
         try? await gracefulShutdown()
         readiness.startDraining()
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 }

@@ -31,10 +31,16 @@ struct Serve: AsyncParsableCommand {
                 if let v = s.passwordLogin { configuration.passwordLogin = v }
                 if let v = s.nodeId { configuration.nodeID = v }
                 if let v = s.maxUploadBytes { configuration.maxUploadBytes = v }
+                if let v = s.database { configuration.databaseURL = v }
+                if let v = s.blobs { configuration.blobURL = v }
+                if let v = s.drainSeconds { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
                 if env["WHEELHOUSE_LOG_LEVEL"] == nil, let v = s.logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = v }
             }
         }
         if let v = env["WHEELHOUSE_PASSWORD_LOGIN"] { configuration.passwordLogin = v != "false" && v != "0" }
+        if let v = env["WHEELHOUSE_DATABASE_URL"], !v.isEmpty { configuration.databaseURL = v }
+        if let v = env["WHEELHOUSE_BLOB_URL"], !v.isEmpty { configuration.blobURL = v }
+        if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
