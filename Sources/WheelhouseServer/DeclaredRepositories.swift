@@ -42,10 +42,13 @@ public enum DeclaredRepositories {
                     existing.settings = settings
                     try await metadata.updateRepository(existing)
                     updated.append(entry.name)
+                    try await metadata.appendAudit(AuditEntry(actor: "config", action: "repository.update", repository: entry.name, details: ["file": file]))
                 }
             } else {
                 _ = try await metadata.createRepository(name: entry.name, kind: kind, settings: settings)
                 created.append(entry.name)
+                try await metadata.appendAudit(AuditEntry(
+                    actor: "config", action: "repository.create", repository: entry.name, details: ["file": file, "type": kind.rawValue]))
             }
         }
         // Repositories this file declared before but no longer does become editable again (never deleted).
@@ -54,6 +57,8 @@ public enum DeclaredRepositories {
             repo.settings.declaredIn = nil
             try await metadata.updateRepository(repo)
             updated.append(repo.name)
+            try await metadata.appendAudit(AuditEntry(
+                actor: "config", action: "repository.update", repository: repo.name, details: ["file": file, "declared": "false"]))
         }
         if !created.isEmpty || !updated.isEmpty {
             logger.info("declared repositories applied", metadata: ["created": "\(created)", "updated": "\(updated)", "file": "\(file)"])

@@ -15,25 +15,26 @@ public enum WheelhouseServer {
         upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
     ) async throws -> WheelhouseServices {
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
-        try await stores.metadata.migrate()
+        let metadata = CachingMetadataStore(stores.metadata)
+        try await metadata.migrate()
         if let token = try await AdminBootstrap.run(
-            metadata: stores.metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
+            metadata: metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
         {
             // Printed once, on purpose: this is the only time the secret is shown.
             print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
         }
         let telemetry = PrometheusTelemetry()
         let remote = RemoteProxy(
-            metadata: stores.metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
+            metadata: metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
             downloads: InflightDownloads(), staging: stores.staging, logger: logger,
             upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:), telemetry: telemetry)
         if let file = config.configFile {
             try await DeclaredRepositories.apply(
-                config.declaredRepositories, file: file, metadata: stores.metadata,
+                config.declaredRepositories, file: file, metadata: metadata,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
         }
         return WheelhouseServices(
-            metadata: stores.metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
+            metadata: metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
             limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin,
             telemetry: telemetry)
     }

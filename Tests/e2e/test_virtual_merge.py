@@ -61,7 +61,7 @@ def test_first_member_wins_and_order_can_be_swapped(server, wheelhouse_bin, alph
     assert served_by(r) == [l1, l2]
 
     # Every entry is the member's own entry (hashes, size, core-metadata, upload-time, requires-python).
-    mine = {**page_files(server, l1, "whalpha")}
+    mine = page_files(server, l1, "whalpha")
     theirs = page_files(server, l2, "whalpha")
     for name, entry in page_files(server, v, "whalpha").items():
         origin = mine[name] if name in mine else theirs[name]
@@ -239,6 +239,8 @@ def test_nested_virtuals(server, upstream, dists, alpha10, beta10, tmp_path):
         got = download(page_files(server, v, "wh-gamma-pkg")[gamma.wheel.name]["url"])
         assert got.status == 200 and sha(got.body) == sha256_file(gamma.wheel), str(got)
 
+    # Merged pages are cached: two virtuals, two requests each, one upstream fetch (TTL 600).
+    assert upstream.count(page_path("wh-gamma-pkg")) == 1, upstream.count(page_path("wh-gamma-pkg"))
     assert upstream.count(page_path("whalpha"), None) == 0, \
         [(s.method, s.path) for s in upstream.requests(page_path("whalpha"), None)]
 

@@ -1,6 +1,8 @@
 """The dependency-confusion guard: a local `requests` 99.0 hides the remote `requests`, unless the
 virtual's `allowRemote` patterns let the remote in; the upstream is not even asked."""
 
+import pytest
+
 from virtual_fixtures import *  # noqa: F401,F403
 from whclient import PIP_ACCEPT, UV_ACCEPT, html_files
 from whtools import Venv, cli, pip_install, uv_env, uv_pip_install
@@ -28,6 +30,10 @@ def shadow(server, upstream, requests99, tmp_path):
 def test_local_project_hides_the_remote_one(server, upstream, shadow, requests99, tmp_path):
     local, remote, _ = shadow
     v = create_virtual(server, [local, remote], deployTo=local)
+    # The project list: the local projects and the remote's cached ones only (none yet, the upstream not asked).
+    names = [p["name"].lower() for p in page(server, v).json()["projects"]]
+    assert names == ["requests"], names
+    assert upstream.count() == 0, [(s.method, s.path) for s in upstream.requests()]
 
     for accept in (PIP_ACCEPT, UV_ACCEPT, "text/html", "*/*"):
         r = page(server, v, "requests", accept=accept)

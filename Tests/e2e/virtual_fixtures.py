@@ -7,11 +7,9 @@ upstream, `create_remote`, ...), since most virtual repositories here have a rem
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urljoin
