@@ -17,26 +17,38 @@ public enum WheelhouseServer {
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
         let metadata = CachingMetadataStore(stores.metadata)
         try await metadata.migrate()
+        return try await assemble(
+            metadata: metadata, blobs: stores.blobs, staging: stores.staging,
+            coordinator: InProcessFetchCoordinator(nodeID: config.nodeID), changeFeed: LocalChangeFeed(),
+            config: config, logger: logger, upstreams: upstreams)
+    }
+
+    /// What every node does once its stores answer: the admin account, declared repositories, the
+    /// remote and virtual machinery, access control and telemetry.
+    static func assemble(
+        metadata: CachingMetadataStore, blobs: any BlobStore, staging: String, coordinator: any FetchCoordinator,
+        changeFeed: any ChangeFeed, config: ServerConfiguration, logger: Logger,
+        upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
+    ) async throws -> WheelhouseServices {
         if let token = try await AdminBootstrap.run(
             metadata: metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
         {
             // Printed once, on purpose: this is the only time the secret is shown.
             print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
         }
-        let telemetry = PrometheusTelemetry()
-        let remote = RemoteProxy(
-            metadata: metadata, blobs: stores.blobs, coordinator: InProcessFetchCoordinator(nodeID: config.nodeID),
-            downloads: InflightDownloads(), staging: stores.staging, logger: logger,
-            upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:), telemetry: telemetry)
         if let file = config.configFile {
             try await DeclaredRepositories.apply(
                 config.declaredRepositories, file: file, metadata: metadata,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
         }
+        let telemetry = PrometheusTelemetry()
+        let remote = RemoteProxy(
+            metadata: metadata, blobs: blobs, coordinator: coordinator, downloads: InflightDownloads(), staging: staging,
+            logger: logger, upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:), telemetry: telemetry)
         return WheelhouseServices(
-            metadata: metadata, blobs: stores.blobs, staging: stores.staging, remote: remote,
+            metadata: metadata, blobs: blobs, staging: staging, remote: remote,
             limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin,
-            telemetry: telemetry)
+            telemetry: telemetry, changeFeed: changeFeed)
     }
 
     public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> Application<WheelhouseResponder> {

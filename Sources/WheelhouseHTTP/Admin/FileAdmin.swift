@@ -19,6 +19,14 @@ struct FileAdmin {
         guard action == "yank" || action == "unyank" else { throw WheelhouseError.notFound("no such action '\(action)'") }
         let repo = try await call.repository(name)
         let principal = try await call.access.require(.write, on: repo, call.request, context: call.context)
+        switch repo.kind {
+        case .local: break
+        case .remote:
+            // A remote's pages follow its upstream: a local yank flag would be overwritten, or worse, hidden.
+            throw WheelhouseError(.methodNotAllowed, "'\(name)' is a remote: its yanked flags follow the upstream; yank in a local repository")
+        case .virtual:
+            throw WheelhouseError(.methodNotAllowed, "'\(name)' is a virtual repository: yank the file in the member that holds it")
+        }
         let selector = DistributionSelector(
             project: ProjectName.normalize(project), version: byFile ? nil : value, filename: byFile ? value : nil)
         let reason = action == "yank" ? try await call.decodeOptional(YankRequest.self)?.reason : nil
@@ -34,6 +42,10 @@ struct FileAdmin {
     func delete(_ name: String, project: String, selector value: String, byFile: Bool) async throws -> Response {
         let repo = try await call.repository(name)
         let principal = try await call.access.require(.write, on: repo, call.request, context: call.context)
+        // On a remote this evicts cached files (fetched again on the next request).
+        guard repo.kind != .virtual else {
+            throw WheelhouseError(.methodNotAllowed, "'\(name)' is a virtual repository: delete the file in the member that holds it")
+        }
         let selector = DistributionSelector(
             project: ProjectName.normalize(project), version: byFile ? nil : value, filename: byFile ? value : nil)
         let deleted = try await call.metadata.deleteDistributions(repository: repo.id, selector)

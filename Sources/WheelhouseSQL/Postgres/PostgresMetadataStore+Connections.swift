@@ -9,8 +9,9 @@ extension PostgresMetadataStore {
     ///
     /// The pool queues lease requests while it cannot connect (for up to a minute before its circuit
     /// breaker opens), so the wait for the lease is raced against a timer; once the connection is
-    /// leased, the timer no longer matters and `body` runs to its end.
-    func withConnection<Result: Sendable>(
+    /// leased, the timer no longer matters and `body` runs to its end. Other PostgreSQL users of the
+    /// node (fetch leases, the change feed) can use it for the same fail-fast behaviour.
+    public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let leased = LeaseFlag()
@@ -55,7 +56,7 @@ extension PostgresMetadataStore {
     }
 
     /// One transaction on one leased connection: committed when `body` returns, rolled back when it throws.
-    func withTransaction<Result: Sendable>(
+    public func withTransaction<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
