@@ -33,10 +33,11 @@ struct RepositoryAdmin {
         guard let kind = Repository.Kind(rawValue: body.type) else {
             throw WheelhouseError.badRequest("unknown repository type '\(body.type)': use local, remote or virtual")
         }
+        let f = body.fields
         let settings = try await RepositoryDefinition(
-            name: body.name, kind: kind, anonymousRead: body.anonymousRead, url: body.url, metadataTTL: body.metadataTTL,
-            negativeTTL: body.negativeTTL, offline: body.offline, username: body.username, password: body.password,
-            members: body.members, deployTo: body.deployTo, allowRemote: body.allowRemote
+            name: body.name, kind: kind, anonymousRead: f.anonymousRead, url: f.url, metadataTTL: f.metadataTTL,
+            negativeTTL: f.negativeTTL, offline: f.offline, username: f.username, password: f.password,
+            members: f.members, deployTo: f.deployTo, allowRemote: f.allowRemote
         ).validatedSettings(metadata: call.metadata)
         let repo = try await call.metadata.createRepository(name: body.name, kind: kind, settings: settings)
         await call.services.invalidateCaches("repository.create")
@@ -98,6 +99,7 @@ struct RepositoryAdmin {
     }
 }
 
+/// The settable fields of a repository: the body of PATCH, and of POST next to `name` and `type`.
 struct RepositoryPatchRequest: Decodable {
     let anonymousRead: Bool?
     let url: String?
@@ -129,16 +131,16 @@ struct RepositoryPatchRequest: Decodable {
 struct RepositoryCreateRequest: Decodable {
     let name: String
     let type: String
-    let anonymousRead: Bool?
-    let url: String?
-    let metadataTTL: Int?
-    let negativeTTL: Int?
-    let offline: Bool?
-    let username: String?
-    let password: String?
-    let members: [String]?
-    let deployTo: String?
-    let allowRemote: [String]?
+    let fields: RepositoryPatchRequest
+
+    enum Keys: String, CodingKey { case name, type }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        name = try container.decode(String.self, forKey: .name)
+        type = try container.decode(String.self, forKey: .type)
+        fields = try RepositoryPatchRequest(from: decoder)
+    }
 }
 
 /// The JSON shape of a repository in the API.
