@@ -45,7 +45,7 @@ enum ClusterNode {
             try await waitForDatabase(store, logger: logger)
             try await store.migrate()
             let notifications = PostgresNotifications(client: store.client, nodeID: config.nodeID, logger: logger)
-            let coordinator = PostgresFetchCoordinator(client: store.client, notifications: notifications, nodeID: config.nodeID)
+            let coordinator = PostgresFetchCoordinator(store: store, notifications: notifications, nodeID: config.nodeID)
             try await coordinator.prepare()
             let metadata = CachingMetadataStore(store)
             let services = try await WheelhouseServer.assemble(

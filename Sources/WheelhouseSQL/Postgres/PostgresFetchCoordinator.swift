@@ -12,11 +12,13 @@ import WheelhouseCore
 /// - release: delete our row (a stale holder's delete matches nothing), then announce the outcome.
 public struct PostgresFetchCoordinator: FetchCoordinator {
     public let nodeID: String
-    let client: PostgresClient
+    let store: PostgresMetadataStore
     let notifications: PostgresNotifications
 
-    public init(client: PostgresClient, notifications: PostgresNotifications, nodeID: String) {
-        self.client = client
+    /// Shares the store's pool and its fast-failing connection lease (503 within a fraction of a
+    /// second while PostgreSQL is down, instead of the pool's minute-long queue).
+    public init(store: PostgresMetadataStore, notifications: PostgresNotifications, nodeID: String) {
+        self.store = store
         self.notifications = notifications
         self.nodeID = nodeID
     }
@@ -37,7 +39,7 @@ public struct PostgresFetchCoordinator: FetchCoordinator {
     public func prepare() async throws {
         try await PostgresFailureMapping.mapped {
             // Serialized with other nodes starting at the same moment.
-            try await client.withTransaction(logger: Self.logger) { connection in
+            try await store.client.withTransaction(logger: Self.logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(7342001)", logger: Self.logger)
                 for statement in Self.schema {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
@@ -50,7 +52,8 @@ public struct PostgresFetchCoordinator: FetchCoordinator {
 
     public func acquire(_ key: LeaseKey, ttl: Duration) async throws -> LeaseDecision {
         let seconds = ttl.timeInterval
-        return try await PostgresFailureMapping.mapped {
+        let nodeID = self.nodeID
+        return try await store.withConnection { client in
             let rows = try await client.query("""
                 WITH prev AS (SELECT holder FROM fetch_leases WHERE key = \(key.raw))
                 INSERT INTO fetch_leases (key, holder, token, expires_at)
@@ -58,13 +61,13 @@ public struct PostgresFetchCoordinator: FetchCoordinator {
                 ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires_at = excluded.expires_at
                   WHERE fetch_leases.expires_at <= now()
                 RETURNING token, extract(epoch FROM expires_at)::float8, (SELECT holder FROM prev)
-                """)
+                """, logger: Self.logger)
             for try await (token, expires, previous) in rows.decode((Int64, Double, String?).self) {
                 return .granted(Lease(
                     key: key, holder: nodeID, token: token, expiresAt: Date(timeIntervalSince1970: expires), takenOverFrom: previous))
             }
             let held = try await client.query(
-                "SELECT holder, extract(epoch FROM expires_at)::float8 FROM fetch_leases WHERE key = \(key.raw)")
+                "SELECT holder, extract(epoch FROM expires_at)::float8 FROM fetch_leases WHERE key = \(key.raw)", logger: Self.logger)
             for try await (holder, expires) in held.decode((String, Double).self) {
                 return .held(by: holder, until: Date(timeIntervalSince1970: expires))
             }
@@ -74,12 +77,12 @@ public struct PostgresFetchCoordinator: FetchCoordinator {
     }
 
     public func renew(_ lease: Lease, ttl: Duration) async throws -> Lease? {
-        try await PostgresFailureMapping.mapped {
+        try await store.withConnection { client in
             let rows = try await client.query("""
                 UPDATE fetch_leases SET expires_at = now() + make_interval(secs => \(ttl.timeInterval))
                 WHERE key = \(lease.key.raw) AND token = \(lease.token) AND expires_at > now()
                 RETURNING extract(epoch FROM expires_at)::float8
-                """)
+                """, logger: Self.logger)
             for try await expires in rows.decode(Double.self) {
                 var renewed = lease
                 renewed.expiresAt = Date(timeIntervalSince1970: expires)
@@ -90,26 +93,27 @@ public struct PostgresFetchCoordinator: FetchCoordinator {
     }
 
     public func isCurrent(_ lease: Lease) async throws -> Bool {
-        try await PostgresFailureMapping.mapped {
+        try await store.withConnection { client in
             let rows = try await client.query(
-                "SELECT 1 FROM fetch_leases WHERE key = \(lease.key.raw) AND token = \(lease.token) AND expires_at > now()")
+                "SELECT 1 FROM fetch_leases WHERE key = \(lease.key.raw) AND token = \(lease.token) AND expires_at > now()",
+                logger: Self.logger)
             for try await _ in rows.decode(Int32.self) { return true }
             return false
         }
     }
 
     public func release(_ lease: Lease, outcome: FetchOutcome) async throws {
-        try await PostgresFailureMapping.mapped {
-            try await client.query("DELETE FROM fetch_leases WHERE key = \(lease.key.raw) AND token = \(lease.token)")
-            try await notifications.announce(lease.key, outcome: outcome)
+        try await store.withConnection { client in
+            try await client.query("DELETE FROM fetch_leases WHERE key = \(lease.key.raw) AND token = \(lease.token)", logger: Self.logger)
         }
+        try await PostgresFailureMapping.mapped { try await notifications.announce(lease.key, outcome: outcome) }
     }
 
     public func waitForOutcome(_ key: LeaseKey, timeout: Duration) async throws -> FetchOutcome? {
-        let client = self.client
+        let store = self.store
         return try await notifications.wait(for: key.raw, timeout: timeout) {
-            try await PostgresFailureMapping.mapped {
-                let rows = try await client.query("SELECT 1 FROM fetch_leases WHERE key = \(key.raw) AND expires_at > now()")
+            try await store.withConnection { client in
+                let rows = try await client.query("SELECT 1 FROM fetch_leases WHERE key = \(key.raw) AND expires_at > now()", logger: Self.logger)
                 for try await _ in rows.decode(Int32.self) { return true }
                 return false
             }

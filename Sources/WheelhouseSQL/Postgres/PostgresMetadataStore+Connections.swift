@@ -9,19 +9,23 @@ extension PostgresMetadataStore {
     ///
     /// The pool queues lease requests while it cannot connect (for up to a minute before its circuit
     /// breaker opens), so the wait for the lease is raced against a timer; once the connection is
-    /// leased, the timer no longer matters and `body` runs to its end. Other PostgreSQL users of the
-    /// node (fetch leases, the change feed) can use it for the same fail-fast behaviour.
+    /// leased, the timer no longer matters and `body` runs to its end. After one wait timed out, the
+    /// following requests wait only briefly until a lease succeeds again (the pool keeps reconnecting
+    /// in the background), so an outage costs each request a fraction of a second, not the full timeout.
+    /// Other PostgreSQL users of the node (fetch leases, the change feed) can use it for the same behaviour.
     public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let leased = LeaseFlag()
         let client = self.client
-        let timeout = self.acquireTimeout
+        let health = self.health
+        let timeout = health.isFailing ? min(acquireTimeout, .milliseconds(250)) : acquireTimeout
         return try await withThrowingTaskGroup(of: LeaseStep<Result>.self) { group in
             group.addTask {
                 do {
                     return .finished(.success(try await client.withConnection { connection in
                         leased.set()
+                        health.recovered()
                         return try await body(connection)
                     }))
                 } catch {
@@ -38,6 +42,7 @@ extension PostgresMetadataStore {
                 case .deadline:
                     if !leased.isSet {
                         timedOut = true
+                        health.failed()
                         group.cancelAll()  // withdraws the lease request
                     }
                 case .finished(.success(let value)):
@@ -46,7 +51,7 @@ extension PostgresMetadataStore {
                 case .finished(.failure(let error)):
                     group.cancelAll()
                     if timedOut {
-                        throw Self.unavailable("no database connection within \(timeout)")
+                        throw Self.unavailable("PostgreSQL is not reachable (no connection within \(timeout))")
                     }
                     throw Self.translate(error, leased: leased.isSet)
                 }
@@ -121,6 +126,14 @@ extension PostgresMetadataStore {
 enum LeaseStep<Result: Sendable>: Sendable {
     case finished(Swift.Result<Result, any Error>)
     case deadline
+}
+
+/// Whether the last wait for a connection timed out, with no lease since.
+final class ConnectionHealth: Sendable {
+    private let failing = Mutex(false)
+    var isFailing: Bool { failing.withLock { $0 } }
+    func failed() { failing.withLock { $0 = true } }
+    func recovered() { failing.withLock { if $0 { $0 = false } } }
 }
 
 /// Set once a connection has been handed out.

@@ -21,6 +21,7 @@ public final class PostgresMetadataStore: MetadataStore {
     public let client: PostgresClient
     let acquireTimeout: Duration
     let logger: Logger
+    let health = ConnectionHealth()
 
     /// A store on its own pool; don't forget to run ``client``.
     public convenience init(configuration: Configuration, logger: Logger) {
