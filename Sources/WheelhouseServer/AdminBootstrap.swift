@@ -8,7 +8,13 @@ enum AdminBootstrap {
     static func run(metadata: any MetadataStore, configuredToken: String?, dataDirectory: String, logger: Logger) async throws -> String? {
         guard try await metadata.userCount() == 0 else { return nil }
         let token = configuredToken ?? TokenHash.generate()
-        let admin = try await metadata.createUser(name: "admin", passwordHash: nil, isAdmin: true)
+        let admin: User
+        do {
+            admin = try await metadata.createUser(name: "admin", passwordHash: nil, isAdmin: true)
+        } catch let error as WheelhouseError where error.code == .conflict {
+            // Another node of a cluster starting at the same moment bootstrapped first.
+            return nil
+        }
         try await metadata.createToken(TokenRecord(
             id: UUID().uuidString.lowercased(), userID: admin.id, userName: admin.name, name: "bootstrap",
             hash: TokenHash.hash(token), prefix: String(token.prefix(10)), scopes: nil, expiresAt: nil, createdAt: Date()))
