@@ -16,6 +16,16 @@ extension PostgresMetadataStore {
     public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        // A connection that PostgreSQL drops while it shuts down can leave a query waiting for an
+        // answer that never comes (seen in the cluster tests); no request may hang on it.
+        try await Bounded.run(limit: .seconds(8), onTimeout: Self.unavailable("no answer from PostgreSQL within 8 s")) {
+            try await self.leasedConnection(body)
+        }
+    }
+
+    func leasedConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let leased = LeaseFlag()
         let client = self.client
         let health = self.health
@@ -120,6 +130,39 @@ extension PostgresMetadataStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Waits for `operation` at most `limit`. Unlike a task group, which must wait for its children, this
+/// gives up on an operation that ignores cancellation: the answer comes in time, the stuck operation is
+/// cancelled and left to end on its own.
+enum Bounded {
+    static func run<T: Sendable>(
+        limit: Duration, onTimeout: @autoclosure @escaping @Sendable () -> any Error, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let settled = Mutex(false)
+        let claim: @Sendable () -> Bool = { settled.withLock { done in defer { done = true }; return !done } }
+        return try await withCheckedThrowingContinuation { continuation in
+            let work = Mutex<Task<Void, Never>?>(nil)
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                if !Task.isCancelled, claim() {
+                    work.withLock { $0?.cancel() }
+                    continuation.resume(throwing: onTimeout())
+                }
+            }
+            work.withLock {
+                $0 = Task {
+                    defer { timer.cancel() }
+                    do {
+                        let value = try await operation()
+                        if claim() { continuation.resume(returning: value) }
+                    } catch {
+                        if claim() { continuation.resume(throwing: error) }
+                    }
+                }
+            }
+        }
     }
 }
 
