@@ -106,7 +106,12 @@ class Wheelhouse(Server):
             notes.append("Sources/ has uncommitted changes")
         if newer:
             notes.append(f"**older than the commits {' '.join(newer.split())} to Sources/**")
-        return f"{head} ({', '.join(notes)}; {self.binary})"
+        # The path relative to the checkout: no machine's absolute path goes into docs/benchmarks.md.
+        try:
+            shown = str(Path(self.binary).resolve().relative_to(HERE.parent.resolve()))
+        except ValueError:
+            shown = Path(self.binary).name
+        return f"{head} ({', '.join(notes)}; {shown})"
 
 
 class Pypiserver(Server):

@@ -9,7 +9,7 @@ enum MetadataStoreContract {
         let virtual = try await store.createRepository(name: "gamma", kind: .virtual, settings: virtualSettings)
         let local = try await store.createRepository(name: "ab", kind: .local, settings: RepositorySettings(anonymousRead: true))
         let remote = try await store.createRepository(
-            name: "a.z", kind: .remote, settings: RepositorySettings(url: "https://pypi.org/simple/", metadataTTL: 300, negativeTTL: 30))
+            name: "a.z", kind: .remote, settings: RepositorySettings(url: "https://mirror.example.test/simple/", metadataTTL: 300, negativeTTL: 30))
         #expect(Set([virtual.id, local.id, remote.id]).count == 3)
         #expect(virtual.kind == .virtual && virtual.settings == virtualSettings && virtual.name == "gamma")
 
