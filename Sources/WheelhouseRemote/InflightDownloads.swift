@@ -10,7 +10,6 @@ public actor InflightDownloads {
     }
 
     private var downloads: [Key: InflightDownload] = [:]
-    private var tasks: [Key: Task<Void, Never>] = [:]
 
     public init() {}
 
@@ -24,7 +23,8 @@ public actor InflightDownloads {
         if let existing = downloads[key] { return existing }
         let download = InflightDownload(stagingPath: stagingPath())
         downloads[key] = download
-        tasks[key] = Task {
+        // Not tied to the first request: the download goes on for the other clients if it disconnects.
+        Task {
             await run(download)
             self.finished(key)
         }
@@ -33,13 +33,5 @@ public actor InflightDownloads {
 
     private func finished(_ key: Key) {
         downloads[key] = nil
-        tasks[key] = nil
-    }
-
-    public var count: Int { downloads.count }
-
-    /// Cancels every download (shutdown).
-    public func cancelAll() {
-        for task in tasks.values { task.cancel() }
     }
 }

@@ -23,7 +23,10 @@ enum AdminBootstrap {
             return nil
         }
         let path = dataDirectory + "/admin-token"
-        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        // The token is shown only once: failing to keep it is an error, not something to skip.
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw WheelhouseError(.internalError, "cannot write the admin token to \(path)")
+        }
         return token
     }
 }

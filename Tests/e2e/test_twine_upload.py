@@ -119,3 +119,12 @@ def test_upload_response_is_200_not_redirect(server, repo, alpha10):
         resp = upload(server.url, repo, alpha10.sdist, server.admin_token, slash=slash)
         assert resp.status == 200, str(resp)
     assert request("GET", f"{server.url}/{repo}/simple/whalpha/").status == 200
+
+
+def test_uv_publish(server, repo, alpha10, tmp_path):
+    # The README shows `uv publish --publish-url ... --token ...`: uv speaks the same legacy upload API.
+    from whtools import UV, uv_env
+    r = run([UV, "publish", "--publish-url", upload_url(server, repo), "--token", server.admin_token, *map(str, alpha10.files)],
+            env=uv_env(tmp_path / "uv-cache"))
+    assert r.returncode == 0, str(r)
+    assert_stored(server, repo, "whalpha", alpha10.files)

@@ -41,5 +41,3 @@ enum Responses {
         empty(permanent ? .movedPermanently : .found, headers: [.location: location])
     }
 }
-
-struct ErrorBody: Encodable { let error: String }
