@@ -10,6 +10,7 @@ import http.client
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -88,4 +89,25 @@ def test_two_gib_wheel_in_bounded_memory(bigdir, start_server):
     print(f"server VmHWM after upload: {hwm_after_upload} KiB, after download: {hwm} KiB;"
           f" VmRSS with a stalled reader: {rss_stalled} KiB")
     assert hwm < MAX_HWM_KIB, f"server peak RSS {hwm / 1024:.0f} MiB >= 150 MiB (after upload: {hwm_after_upload / 1024:.0f} MiB)"
+    server.stop()
+
+
+def test_concurrent_downloads_in_bounded_memory(bigdir, start_server):
+    """32 clients download one 64 MiB wheel at once: each response may queue only a few
+    chunks ahead of its connection, so the server's peak RSS stays < 150 MiB."""
+    server = start_server(data_dir=bigdir / "data")
+    repo = server.new_repo("many")
+    wheel = make_big_wheel(bigdir / "whmany-1.0-py3-none-any.whl", "whmany", "1.0", 64 << 20)
+    r = twine_upload(f"{server.url}/{repo}/", [wheel], password=server.admin_token, timeout=600)
+    assert r.returncode == 0, str(r)
+    entry = json_files(server.url, repo, "whmany")[wheel.name]
+    expected = (sha256_file(wheel), wheel.stat().st_size)
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(lambda _: streamed_sha256(entry["url"]), range(32)))
+    assert results == [expected] * 32
+
+    hwm = server.status_kib("VmHWM")
+    print(f"server VmHWM after 32 concurrent downloads of 64 MiB: {hwm} KiB")
+    assert hwm < MAX_HWM_KIB, f"server peak RSS {hwm / 1024:.0f} MiB >= 150 MiB with 32 concurrent downloads"
     server.stop()

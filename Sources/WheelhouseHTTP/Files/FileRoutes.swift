@@ -5,6 +5,7 @@ import WheelhouseRemote
 /// Distribution files and their core-metadata files: immutable, content-addressed, streamed.
 struct FileRoutes {
     let services: WheelhouseServices
+    let pacer: OutboundPacer
     static let metadataSuffix = ".metadata"
 
     func file(_ request: Request, repository: Repository, sha256: String, filename: String) async throws -> Response {
@@ -80,15 +81,23 @@ struct FileRoutes {
         let metadata = services.metadata
         let blobs = services.blobs
         let readRange = range
+        let pacer = pacer
         let contentLength = range.map { Int($0.upperBound - $0.lowerBound) } ?? length.map(Int.init)
         let body = ResponseBody(contentLength: contentLength) { writer in
-            let streamed = try await download.stream(range: readRange) { chunk in try await writer.write(chunk) }
+            var pacer = pacer
+            let streamed = try await download.stream(range: readRange) { chunk in
+                try await writer.write(chunk)
+                try await pacer.wrote()
+            }
             if !streamed {
                 // Committed before we could read the staging file: serve the blob.
                 guard let row = try await metadata.distribution(repository: repository.id, filename: filename),
                     let key = BlobKey(sha256: row.sha256)
                 else { throw WheelhouseError(.internalError, "'\(filename)' vanished after its download") }
-                try await blobs.read(key, range: readRange) { chunk in try await writer.write(chunk) }
+                try await blobs.read(key, range: readRange) { chunk in
+                    try await writer.write(chunk)
+                    try await pacer.wrote()
+                }
             }
             try await writer.finish(nil)
         }
@@ -131,8 +140,13 @@ struct FileRoutes {
         }
         let blobs = services.blobs
         let readRange = range
+        let pacer = pacer
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            try await blobs.read(key, range: readRange) { chunk in try await writer.write(chunk) }
+            var pacer = pacer
+            try await blobs.read(key, range: readRange) { chunk in
+                try await writer.write(chunk)
+                try await pacer.wrote()
+            }
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
