@@ -197,6 +197,7 @@ let package = Package(
             dependencies: [
                 "WheelhouseHTTP", "WheelhouseServer", "WheelhouseTestSupport", "WheelhouseCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings

@@ -34,7 +34,10 @@ public enum WheelhouseServer {
             metadata: metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
         {
             // Printed once, on purpose: this is the only time the secret is shown.
+            // Flushed at once: stdout is block-buffered when it is a file or a pipe, and log lines go
+            // straight to the descriptor (LogSink), so without the flush this line would come last.
             print("Admin token (also written to \(config.dataDirectory)/admin-token): \(token)")
+            fflush(nil)   // every output stream; `stdout` itself is a global var Swift 6 refuses to touch
         }
         if let file = config.configFile {
             try await DeclaredRepositories.apply(

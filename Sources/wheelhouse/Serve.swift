@@ -42,11 +42,13 @@ struct Serve: AsyncParsableCommand {
         if let v = env["WHEELHOUSE_BLOB_URL"], !v.isEmpty { configuration.blobURL = v }
         if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
+        let sink = LogSink.standardOutput
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
+            var handler = LineLogHandler(label: label, sink: sink)
             handler.logLevel = configuration.logLevel
             return handler
         }
+        defer { sink.flush() }
         try await WheelhouseServer.run(configuration)
     }
 }

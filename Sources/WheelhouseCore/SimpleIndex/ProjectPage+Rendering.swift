@@ -1,20 +1,27 @@
 import Crypto
+import NIOCore
 import PythonPackaging
 
 /// A project page rendered once, at write time, in both representations.
+///
+/// The bytes are kept as `ByteBuffer`s so every response shares them without a copy (a
+/// 300-version page is ~160 KB of HTML: copying it per request cost 14% of the page route's CPU).
 public struct RenderedPage: Sendable, Equatable {
-    public var html: [UInt8]
-    public var json: [UInt8]
+    public let htmlBuffer: ByteBuffer
+    public let jsonBuffer: ByteBuffer
     /// Strong validator shared by both representations' ETags (`"<etag>-j"`, `"<etag>-h"`).
     public var etag: String
 
     public init(html: [UInt8], json: [UInt8], etag: String) {
-        self.html = html
-        self.json = json
+        self.htmlBuffer = ByteBuffer(bytes: html)
+        self.jsonBuffer = ByteBuffer(bytes: json)
         self.etag = etag
     }
 
-    public func body(for format: SimpleFormat) -> [UInt8] { format == .json ? json : html }
+    public var html: [UInt8] { Array(htmlBuffer.readableBytesView) }
+    public var json: [UInt8] { Array(jsonBuffer.readableBytesView) }
+
+    public func body(for format: SimpleFormat) -> ByteBuffer { format == .json ? jsonBuffer : htmlBuffer }
 
     public func etag(for format: SimpleFormat) -> String {
         "\"\(etag)-\(format == .json ? "j" : "h")\""

@@ -53,10 +53,10 @@ struct SimpleRoutes {
         }
         let body = page.rendered.body(for: format)
         if request.method == .head {
-            headers[.contentLength] = String(body.count)
+            headers[.contentLength] = String(body.readableBytes)
             return Response(status: .ok, headers: headers, body: .init())
         }
-        return Responses.bytes(.ok, body, contentType: format.contentType, headers: headers)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     func projectList(_ request: Request, repository: Repository) async throws -> Response {
