@@ -44,6 +44,7 @@ struct BlobStoreConformance {
         @Test func listPagesThroughEveryBlob() async throws { try await withS3Store(S3Contract.listPages) }
         @Test func contentMustMatchItsAddress() async throws { try await withS3Store(S3Contract.contentMustMatchItsAddress) }
         @Test func wrongSecretIsRefusedWithoutLeakingIt() async throws { try await withS3Store(S3Contract.wrongSecret) }
+        @Test func answersVouchForReadiness() async throws { try await withS3Store(S3Contract.answersVouchForReadiness) }
     }
 
     /// Needs no engine: nothing listens on port 9 of 127.0.0.1.
@@ -237,6 +238,24 @@ enum S3Contract {
         let response = try await store.execute(uploads, timeout: .seconds(30))
         #expect(response.status.code == 200)
         #expect(!(try await store.collect(response, uploads)).contains(wrong.sha256))
+    }
+
+    /// Readiness trusts a recent successful answer (so a pool busy with streams cannot fail it);
+    /// refusals and failures never count as one.
+    static func answersVouchForReadiness(_ store: S3BlobStore, _ f: StoreFixture) async throws {
+        let fresh = try S3BlobStore(configuration: store.configuration, client: store.client)
+        #expect(!fresh.health.answeredRecently())
+        #expect(try await fresh.size(of: TestBytes.key([7, 7, 7])) == nil)   // 404: an answer
+        #expect(fresh.health.answeredRecently())
+        let now = DispatchTime.now().uptimeNanoseconds
+        #expect(!fresh.health.answeredRecently(now: now + EngineHealth.window))
+
+        var configuration = store.configuration
+        configuration.credentials.secretKey = "not-the-secret-\(UUID())"
+        let impostor = try S3BlobStore(configuration: configuration, client: store.client)
+        _ = try? await impostor.size(of: TestBytes.key([7, 7, 7]))   // 403
+        #expect(!impostor.health.answeredRecently())
+        await #expect(throws: WheelhouseError.self) { try await impostor.ping() }
     }
 
     static func wrongSecret(_ store: S3BlobStore, _ f: StoreFixture) async throws {

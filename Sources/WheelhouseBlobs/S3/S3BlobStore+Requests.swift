@@ -42,7 +42,10 @@ extension S3BlobStore {
 
     func execute(_ operation: Operation, body: HTTPClientRequest.Body? = nil, timeout: TimeAmount) async throws -> HTTPClientResponse {
         do {
-            return try await client.execute(request(operation, body: body), timeout: timeout)
+            let response = try await client.execute(request(operation, body: body), timeout: timeout)
+            // A signed request answered 2xx (or 404: authenticated, absent) proves the engine serves us.
+            if (200..<300).contains(response.status.code) || response.status.code == 404 { health.answered() }
+            return response
         } catch {
             throw connectionFailure(error, operation)
         }
