@@ -2,7 +2,8 @@
 
 Starts Wheelhouse, pypiserver, devpi-server, proxpi and nginx on 127.0.0.1, loads the same
 fixtures into each, then measures them interleaved (for each measurement, each repetition,
-each server in turn) so that drift on a noisy machine spreads over all of them alike.
+each server in turn) so that drift on a noisy machine spreads over all of them alike. The cluster
+group (bench/cluster.py) brings up a cluster of its own with deploy/local/cluster.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import cluster
 import phases
 import report
 from fixtures import Fixtures, generate
@@ -30,7 +32,7 @@ from servers import Devpi, Nginx, Proxpi, Pypiserver, Server, Wheelhouse
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-GROUPS = ("pages", "files", "clients", "twine", "proxy", "big")
+GROUPS = ("pages", "files", "clients", "twine", "proxy", "cluster", "big")
 
 
 @dataclass
@@ -45,11 +47,14 @@ class Plan:
     huge_mib: int        # 0: no 2 GiB runs
     rate: float          # fake upstream bytes/second per response
     clients: int = 32
+    cluster_nodes: tuple[int, ...] = (1, 2, 3)  # HAProxy in front of this many cluster nodes, in turn
+    cluster_direct: bool = True                 # also node 1 without HAProxy
 
 
 def plan_from(args) -> Plan:
     if args.quick:
-        p = Plan(quick=True, reps=1, duration=2, small=30, install=10, uploads=20, big_mib=50, huge_mib=0, rate=20e6)
+        p = Plan(quick=True, reps=1, duration=2, small=30, install=10, uploads=20, big_mib=50, huge_mib=0, rate=20e6,
+                 cluster_nodes=(1, 3), cluster_direct=False)
     else:
         p = Plan(quick=False, reps=3, duration=4, small=200, install=50, uploads=200, big_mib=50, huge_mib=2048,
                  rate=20e6)
@@ -98,6 +103,7 @@ class Harness:
         self.proxies: list[Server] = []
         self.wheelhouses: list[Wheelhouse] = []
         self.all: list[Server] = []
+        self.cluster: cluster.Cluster | None = None  # set by the cluster group
         self.started = time.monotonic()
         self.load_at_start = report.loadavg()
 
@@ -113,6 +119,8 @@ class Harness:
         unpaced = [self.fx.huge_proxied] if self.fx.huge_proxied else []
         self.upstream = Upstream(self.venv, self.work, self.fx.proxied, unpaced, p.rate)
         log(f"fake upstream at {self.upstream.simple_url} ({p.rate / 1e6:.0f} MB/s per response)")
+        if not self.groups - {"cluster"}:
+            return  # the cluster group starts its own servers
         up = self.upstream.simple_url
         wh = Wheelhouse(WH, self.args.bin, self.work, up)
         self.wheelhouses = [wh]
@@ -155,20 +163,26 @@ class Harness:
         # Peak RSS per phase (VmHWM reset between phases), so a peak can be traced to its cause.
         phases.rss(self, "setup")
         for group in GROUPS:
-            if group in self.groups and group != "big":
-                for s in self.all:
-                    s.proc.reset_peak()
-                t = time.monotonic()
-                getattr(phases, group)(self)
+            if group not in self.groups or group == "big":
+                continue
+            t = time.monotonic()
+            if group == "cluster":
+                cluster.measure(self)  # its own servers; the single-node ones stay idle meanwhile
                 log(f"{group}: {time.monotonic() - t:.0f}s")
-                phases.rss(self, group)
+                continue
+            for s in self.all:
+                s.proc.reset_peak()
+            getattr(phases, group)(self)
+            log(f"{group}: {time.monotonic() - t:.0f}s")
+            phases.rss(self, group)
         if "big" in self.groups:
             phases.big(self)
 
     def attempt(self, what: str, fn):
         """Run one measurement once every server is idle; a failure is recorded (the harness exits
         non-zero) and the run goes on."""
-        quiesce(list({id(s): s.proc for s in self.local + self.all}.values()))
+        watched = self.cluster.watched if self.cluster else []
+        quiesce(list({id(s): s.proc for s in self.local + self.all}.values()) + watched)
         try:
             return fn()
         except (MeasureError, StartError, OSError, RuntimeError, KeyError, ValueError) as e:
@@ -179,6 +193,8 @@ class Harness:
 
     def cleanup(self) -> None:
         stop_all()
+        if self.cluster:
+            self.cluster.stop(self.work / "cluster-logs" if self.args.keep else None)
         if self.args.keep:
             log(f"kept {self.work}")
         else:

@@ -149,6 +149,24 @@ class Proc:
             _RUNNING.remove(self)
 
 
+class Adopted(Proc):
+    """A process another program started and stops (the cluster script's nodes, PostgreSQL, the
+    gateway), known by its PID: measured like a Proc (CPU time, memory), never stopped here."""
+
+    def __init__(self, name: str, pid: int, log: Path):
+        self.name, self._pid, self.log = name, pid, log
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    def alive(self) -> bool:
+        return Path(f"/proc/{self._pid}").exists()
+
+    def stop(self, timeout: float = 15) -> None:
+        """Not the harness's to stop: the program that started it does."""
+
+
 def quiesce(procs: list[Proc], timeout: float = 5.0) -> None:
     """Wait (bounded) until the processes are idle: a server still draining the requests of the
     previous measurement would otherwise take cores from the next one."""

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cluster import tables as cluster_tables
 from procs import clean_env, log
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def markdown(h: Harness) -> str:
              "work shared the 2 cores during the run and every figure is noisier.", "", "**Versions**:", ""]
     for s in [*h.local, *[x for x in h.all if x not in h.local]]:
         lines.append(f"- {s.name}: {s.version()}")
+    if h.cluster:
+        lines.append(f"- {h.cluster.name}: {h.cluster.version()}")
     lines.append(f"- clients: {tool_versions(h.venv)}")
     lines += ["", "Cells: median (min–max) over the repetitions. Ratios: Wheelhouse's median ÷ the other's "
               "median, from this run only.", "", "### Targets", ""] + h.results.targets_table()
@@ -46,6 +49,8 @@ def markdown(h: Harness) -> str:
         t = h.results.table(group)
         if t:
             lines += ["", f"### {title}", ""] + t
+        if group == "proxy":
+            lines += cluster_tables(h.results, p.rate)
     if h.results.failures:
         lines += ["", "### Failed measurements", ""] + [f"- {f}" for f in h.results.failures]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,12 @@ WH = "wheelhouse"
 BASE = "wheelhouse-base"
 # Column order of the tables.
 ORDER = [WH, BASE, "nginx", "pypiserver", "devpi", "proxpi"]
+# Columns of the cluster tables: node 1 without a load balancer, then HAProxy in front of k nodes.
+DIRECT = "node 1 direct"
+
+
+def nodes_column(k: int) -> str:
+    return f"{k} node{'s' * (k > 1)}"
 
 
 @dataclass
@@ -105,6 +111,9 @@ class Results:
                      "{:.0f} (worst)")
         value_target("cold.ratio", WH, "<=", 1.2, "cold-miss collapse: slowest of 32 ≤ 1.2× a single download (worst)",
                      "{:.2f}×")
+        value_target("cluster.cold.upstream", nodes_column(3), "==", 1,
+                     "cluster (issue 6): cold misses spread over 3 nodes: 1 upstream download (every repetition)",
+                     "{:.0f} (worst)")
         peaks = {k: max(m.values[WH]) for k, m in self.metrics.items() if k.startswith("rss.") and m.values.get(WH)}
         if peaks:
             covered = "including the 2 GiB runs" if {"rss.upload2g", "rss.proxied2g"} <= peaks.keys() \
@@ -119,13 +128,18 @@ class Results:
 
     # -- rendering ------------------------------------------------------------------
 
-    def table(self, group: str) -> list[str]:
+    def table(self, group: str, columns: list[str] = ORDER,
+              ratios: list[tuple[str, str]] | None = None) -> list[str]:
+        """The group's metrics, one row each: `columns` (those measured), then each ratio a ÷ b of
+        `ratios` whose columns are there (default: Wheelhouse ÷ each other column)."""
         metrics = [m for m in self.metrics.values() if m.group == group]
         if not metrics:
             return []
-        servers = [s for s in ORDER if any(s in m.values for m in metrics)]
-        others = [s for s in servers if s != WH]
-        head = ["measurement", "unit"] + servers + [f"{WH} ÷ {s}" for s in others]
+        servers = [s for s in columns if any(s in m.values for m in metrics)]
+        if ratios is None:
+            ratios = [(WH, s) for s in servers if s != WH]
+        ratios = [(a, b) for a, b in ratios if a in servers and b in servers]
+        head = ["measurement", "unit"] + servers + [f"{a} ÷ {b}" for a, b in ratios]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for m in metrics:
             cells = [m.label, m.unit]
@@ -138,14 +152,14 @@ class Results:
                 if s in m.notes:
                     cell += f" ({m.notes[s]})"
                 cells.append(cell)
-            for s in others:
-                r = m.ratio(WH, s)
+            for a, b in ratios:
+                r = m.ratio(a, b)
                 cells.append("—" if r is None else f"{r:.2f}×")
             lines.append("| " + " | ".join(cells) + " |")
         return lines
 
     def targets_table(self) -> list[str]:
-        lines = ["| target (issue 7) | this run | met |", "|---|---|---|"]
+        lines = ["| target (issue 7, cluster: issue 6) | this run | met |", "|---|---|---|"]
         for t in self.targets():
             mark = "n/a" if t.met is None else ("yes" if t.met else "**no**")
             lines.append(f"| {t.text} | {t.measured} | {mark} |")

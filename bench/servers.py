@@ -64,11 +64,15 @@ class Wheelhouse(Server):
         self.proc = Proc(self.name, [self.binary, "serve", "--host", "127.0.0.1", "--port", self.port,
                                      "--data", self.work / "data"], self.work / "server.log", env=env)
         self.proc.wait_http(self.base + "/health/ready")
+        self.create_repositories()
+        return self
+
+    def create_repositories(self) -> None:
+        """`bench` and, with an upstream, `bench-remote`, through the REST API with the admin token."""
         self._create({"name": "bench", "type": "local", "anonymousRead": True})
         if self.upstream_url:
             self._create({"name": "bench-remote", "type": "remote", "url": self.upstream_url,
                           "metadataTTL": 600, "negativeTTL": 60, "anonymousRead": True})
-        return self
 
     def _create(self, body: dict) -> None:
         r = request("POST", self.base + "/api/v1/repositories", json.dumps(body).encode(),
