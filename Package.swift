@@ -149,6 +149,7 @@ let package = Package(
             name: "wheelhouse",
             dependencies: [
                 "WheelhouseServer",
+                "WheelhouseHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

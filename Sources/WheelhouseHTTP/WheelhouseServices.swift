@@ -12,6 +12,8 @@ public struct WheelhouseServices: Sendable {
     public var staging: String
     public var limits: Limits
     public var logger: Logger
+    /// Writes the per-request line directly to the process's log output; nil: through `logger`.
+    public var accessLog: AccessLog?
     /// Read by `/health/ready`: false while draining.
     public var readiness: Readiness
     /// The behaviour of remote repositories.

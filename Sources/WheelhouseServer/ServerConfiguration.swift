@@ -1,4 +1,5 @@
 import Logging
+import WheelhouseHTTP
 
 /// How one node runs: built once at the edge from flags, environment and the config file, then passed down.
 public struct ServerConfiguration: Sendable {
@@ -9,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     /// The admin token to create on an empty store (`WHEELHOUSE_ADMIN_TOKEN`); random when nil.
     public var adminToken: String?
     public var logLevel: Logger.Level
+    /// The output the log handler writes to; when set, request lines are written to it directly (`AccessLog`).
+    public var logSink: LogSink?
     public var maxUploadBytes: Int64
     /// This node's identity in fetch leases.
     public var nodeID: String = "local"

@@ -78,6 +78,8 @@ public enum WheelhouseServer {
     /// The service group of one node. Graceful shutdown runs in reverse order: the drain gate,
     /// then the HTTP server, then the background services.
     static func serve(_ services: WheelhouseServices, background: [any Service], config: ServerConfiguration, logger: Logger) async throws {
+        var services = services
+        if let sink = config.logSink { services.accessLog = AccessLog(sink: sink, label: logger.label) }
         let app = application(services: services, host: config.host, port: config.port, logger: logger)
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "node": "\(config.nodeID)"])
         let all: [any Service] = background + [TokenUseFlusher(access: services.access), app, DrainGate(readiness: services.readiness, delay: config.drainDelay)]

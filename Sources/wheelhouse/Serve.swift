@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WheelhouseHTTP
 import WheelhouseServer
 
 struct Serve: AsyncParsableCommand {
@@ -43,6 +44,7 @@ struct Serve: AsyncParsableCommand {
         if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
         let sink = LogSink.standardOutput
+        configuration.logSink = sink
         LoggingSystem.bootstrap { label in
             var handler = LineLogHandler(label: label, sink: sink)
             handler.logLevel = configuration.logLevel

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import WheelhouseServer
+@testable import WheelhouseHTTP
 
 @Suite struct LogOutputTests {
     func event(_ message: Logger.Message, metadata: Logger.Metadata? = nil, error: (any Error)? = nil) -> LogEvent {
@@ -22,6 +22,27 @@ import Testing
             event("failed", error: Boom()), label: "", base: [:], provided: ["trace": "t1"], at: Date(timeIntervalSince1970: 0))
         #expect(line.hasPrefix("1970-01-01T00:00:00.000Z info: error.message=boom error.type="))
         #expect(line.hasSuffix(" trace=t1 [WheelhouseHTTP] failed\n"))
+    }
+
+    /// The direct request line is exactly what the handler writes for the same metadata.
+    @Test func accessLineMatchesTheHandlersLine() {
+        let date = Date(timeIntervalSince1970: 1_795_791_251.5)
+        let full = AccessLog.Entry(method: "GET", path: "/r/simple/a%20b/", status: 304, bytes: "0", durationMicros: 1_234_567,
+                                   client: "127.0.0.1", repository: "r", user: "ci")
+        let bare = AccessLog.Entry(method: "HEAD", path: "/", status: 200, bytes: "-", durationMicros: 4, client: nil, repository: nil, user: nil)
+        for e in [full, bare] {
+            var metadata: Logger.Metadata = [
+                "method": "\(e.method)", "path": "\(e.path)", "status": "\(e.status)", "bytes": "\(e.bytes)",
+                "duration_ms": "\(String(format: "%.2f", Double(e.durationMicros) / 1000))",
+            ]
+            if let v = e.client { metadata["client"] = "\(v)" }
+            if let v = e.repository { metadata["wh.repo"] = "\(v)" }
+            if let v = e.user { metadata["wh.user"] = "\(v)" }
+            let expected = LineLogHandler.format(event("request", metadata: metadata), label: "wheelhouse", base: [:], provided: [:], at: date)
+            #expect(AccessLog.format(e, label: "wheelhouse", at: date) == expected)
+        }
+        #expect(AccessLog.millis(0) == "0.00" && AccessLog.millis(5) == "0.01" && AccessLog.millis(10_049) == "10.05")
+        #expect(AccessLog.millis(1_999_995) == "2000.00")
     }
 
     @Test func timestampsArePaddedUTC() {

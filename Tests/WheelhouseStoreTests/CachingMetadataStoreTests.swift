@@ -44,6 +44,22 @@ import WheelhouseTestSupport
         #expect(String(decoding: fresh.rendered.json, as: UTF8.self).contains("2.0"))
     }
 
+    /// Rows that exist are cached until an invalidation; absent ones are asked again every time.
+    @Test func distributionRowsThatExistAreCached() async throws {
+        let (cache, base) = try await store()
+        let repo = try await cache.createRepository(name: "r", kind: .local, settings: .init())
+        #expect(try await cache.distribution(repository: repo.id, filename: "demo-1.0.tar.gz") == nil)
+        // Stored by another node: seen at once, as nothing was cached for it.
+        _ = try await base.addDistribution(record(repo.id, "1.0"), displayName: "demo")
+        #expect(try await cache.distribution(repository: repo.id, filename: "demo-1.0.tar.gz")?.version == "1.0")
+        // Deleted by another node: this node still has the row until the change feed invalidates it.
+        _ = try await base.deleteDistributions(repository: repo.id, DistributionSelector(project: "demo", version: "1.0"))
+        #expect(try await base.distribution(repository: repo.id, filename: "demo-1.0.tar.gz") == nil)
+        #expect(try await cache.distribution(repository: repo.id, filename: "demo-1.0.tar.gz") != nil)
+        cache.invalidateAll()
+        #expect(try await cache.distribution(repository: repo.id, filename: "demo-1.0.tar.gz") == nil)
+    }
+
     @Test func repositorySettingsAreCachedAndInvalidated() async throws {
         let (cache, base) = try await store()
         var repo = try await cache.createRepository(name: "r", kind: .local, settings: .init(anonymousRead: false))

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A per-node read cache in front of a `MetadataStore`: repository settings and local project pages,
-/// the two reads on every index request. Every write through it drops the cache; in a cluster the
+/// the two reads on every index request, and the distribution rows that exist (the read on every file
+/// request; absent rows are not cached, so a file stored on another node is seen at once). Every write through it drops the cache; in a cluster the
 /// change feed drops it on the other nodes (`invalidateAll()`), and entries expire after `ttl` as a
 /// last resort. Remote pages are not cached here: their freshness lives in the store.
 public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
@@ -11,6 +12,7 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
     private var generation: UInt64 = 0
     private var repositoriesByName: [String: (Repository?, Date)] = [:]
     private var pages: [PageKey: (StoredPage?, Date)] = [:]
+    private var distributions: [PageKey: (DistributionRecord, Date)] = [:]
     private let capacity = 50_000
 
     struct PageKey: Hashable {
@@ -28,6 +30,7 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
             generation &+= 1
             repositoriesByName.removeAll(keepingCapacity: true)
             pages.removeAll(keepingCapacity: true)
+            distributions.removeAll(keepingCapacity: true)
         }
     }
 
@@ -85,7 +88,17 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
     }
     public func cachedProjects(repository: Int64) async throws -> [CachedProject] { try await base.cachedProjects(repository: repository) }
     public func distribution(repository: Int64, filename: String) async throws -> DistributionRecord? {
-        try await base.distribution(repository: repository, filename: filename)
+        let key = PageKey(repository: repository, project: filename)
+        let now = Date()
+        let (hit, gen): ((DistributionRecord, Date)?, UInt64) = lock.withLock { (distributions[key], generation) }
+        if let hit, hit.1 > now { return hit.0 }
+        guard let record = try await base.distribution(repository: repository, filename: filename) else { return nil }
+        lock.withLock {
+            guard gen == generation else { return }
+            if distributions.count >= capacity { distributions.removeAll(keepingCapacity: true) }
+            distributions[key] = (record, now.addingTimeInterval(ttl))
+        }
+        return record
     }
     public func distributions(repository: Int64, project: String) async throws -> [DistributionRecord] {
         try await base.distributions(repository: repository, project: project)

@@ -39,7 +39,8 @@ struct FileRoutes {
             }
             return try await serveBlob(request, key: metadataKey, contentType: "text/plain; charset=utf-8")
         }
-        return try await serveBlob(request, key: key, contentType: "application/octet-stream")
+        // The row's size was checked against the bytes when they were stored: no stat needed.
+        return try await serveBlob(request, key: key, contentType: "application/octet-stream", size: dist.size)
     }
 
     func remoteFile(_ request: Request, repository: Repository, sha256: String, filename: String, isMetadata: Bool) async throws -> Response {
@@ -105,10 +106,10 @@ struct FileRoutes {
     }
 
     /// Streams a blob with `ETag`, immutable caching, `Range` and `HEAD`.
-    func serveBlob(_ request: Request, key: BlobKey, contentType: String) async throws -> Response {
-        guard let size = try await services.blobs.size(of: key) else {
-            throw WheelhouseError.notFound("file bytes not found")
-        }
+    func serveBlob(_ request: Request, key: BlobKey, contentType: String, size knownSize: Int64? = nil) async throws -> Response {
+        var size = knownSize
+        if size == nil { size = try await services.blobs.size(of: key) }
+        guard let size else { throw WheelhouseError.notFound("file bytes not found") }
         let etag = "\"\(key.sha256)\""
         var headers: HTTPFields = [
             .contentType: contentType,

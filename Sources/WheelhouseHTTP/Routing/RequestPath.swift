@@ -49,7 +49,7 @@ struct RepositoryRoute {
 extension String {
     /// Percent-decoding that rejects malformed escapes instead of passing them through.
     var removingPercentEncodingStrict: String? {
-        guard contains("%") else { return self }
+        guard utf8.contains(UInt8(ascii: "%")) else { return self }   // not `contains("%")`: Foundation's slow path
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var it = utf8.makeIterator()

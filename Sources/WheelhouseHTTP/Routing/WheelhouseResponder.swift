@@ -59,17 +59,26 @@ public struct WheelhouseResponder: HTTPResponder {
     }
 
     func log(_ request: Request, _ response: Response, context: WheelhouseContext, info: RequestInfo, duration: Duration) {
-        let ms = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
+        guard services.logger.logLevel <= .info else { return }
+        let entry = AccessLog.Entry(
+            method: request.method.rawValue, path: request.uri.path, status: Int(response.status.code),
+            bytes: response.headers[.contentLength] ?? "-",
+            durationMicros: duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000,
+            client: context.remoteAddress, repository: info.repository, user: info.user)
+        if let accessLog = services.accessLog {
+            accessLog.write(entry)
+            return
+        }
         var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)",
-            "path": "\(request.uri.path)",
-            "status": "\(response.status.code)",
-            "bytes": "\(response.headers[.contentLength] ?? "-")",
-            "duration_ms": "\(String(format: "%.2f", ms))",
+            "method": "\(entry.method)",
+            "path": "\(entry.path)",
+            "status": "\(entry.status)",
+            "bytes": "\(entry.bytes)",
+            "duration_ms": "\(AccessLog.millis(entry.durationMicros))",
         ]
-        if let repo = info.repository { metadata["wh.repo"] = "\(repo)" }
-        if let user = info.user { metadata["wh.user"] = "\(user)" }
-        if let addr = context.remoteAddress { metadata["client"] = "\(addr)" }
+        if let repo = entry.repository { metadata["wh.repo"] = "\(repo)" }
+        if let user = entry.user { metadata["wh.user"] = "\(user)" }
+        if let client = entry.client { metadata["client"] = "\(client)" }
         services.logger.info("request", metadata: metadata)
     }
 }
