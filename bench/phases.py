@@ -88,20 +88,15 @@ def files(h: Harness) -> None:
 def clients(h: Harness) -> None:
     p = h.plan
     projects = [f"bench-pkg-{i:03d}" for i in range(p.install)]
+    runs = [("pip.s", "pip download", f"`pip download --no-deps` of {p.install} packages", pip_download),
+            ("uv.s", "uv pip install", f"`uv pip install` of {p.install} packages", uv_install)]
     for rep in range(p.reps):
         for s in h.local:
-            t = h.attempt(f"pip download on {s.name}",
-                          lambda: pip_download(h.venv, s.simple_url, projects, timeout=300))
-            if t is not None:
-                h.results.add("pip.s", s.name, t, label=f"`pip download --no-deps` of {p.install} packages",
-                              unit="s", group="clients")
-                log(f"pip download {s.name} #{rep + 1}: {t:.2f}s")
-            t = h.attempt(f"uv pip install on {s.name}",
-                          lambda: uv_install(h.venv, s.simple_url, projects, timeout=300))
-            if t is not None:
-                h.results.add("uv.s", s.name, t, label=f"`uv pip install` of {p.install} packages",
-                              unit="s", group="clients")
-                log(f"uv pip install {s.name} #{rep + 1}: {t:.2f}s")
+            for key, what, label, run in runs:
+                t = h.attempt(f"{what} on {s.name}", lambda: run(h.venv, s.simple_url, projects, timeout=300))
+                if t is not None:
+                    h.results.add(key, s.name, t, label=label, unit="s", group="clients")
+                    log(f"{what} {s.name} #{rep + 1}: {t:.2f}s")
 
 
 def twine(h: Harness) -> None:

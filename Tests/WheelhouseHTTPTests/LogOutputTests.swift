@@ -40,6 +40,8 @@ import Testing
             if let v = e.user { metadata["wh.user"] = "\(v)" }
             let expected = LineLogHandler.format(event("request", metadata: metadata), label: "wheelhouse", base: [:], provided: [:], at: date)
             #expect(AccessLog.format(e, label: "wheelhouse", at: date) == expected)
+            // The fallback through a Logger writes the same line.
+            #expect(LineLogHandler.format(event("request", metadata: e.metadata), label: "wheelhouse", base: [:], provided: [:], at: date) == expected)
         }
         #expect(AccessLog.millis(0) == "0.00" && AccessLog.millis(5) == "0.01" && AccessLog.millis(10_049) == "10.05")
         #expect(AccessLog.millis(1_999_995) == "2000.00")

@@ -2,22 +2,23 @@ import Foundation
 
 /// A per-node read cache in front of a `MetadataStore`: repository settings and local project pages,
 /// the two reads on every index request, and the distribution rows that exist (the read on every file
-/// request; absent rows are not cached, so a file stored on another node is seen at once). Every write through it drops the cache; in a cluster the
-/// change feed drops it on the other nodes (`invalidateAll()`), and entries expire after `ttl` as a
-/// last resort. Remote pages are not cached here: their freshness lives in the store.
+/// request; absent rows are not cached, so a file stored on another node is seen at once). Every write
+/// through it drops the cache; in a cluster the change feed drops it on the other nodes
+/// (`invalidateAll()`), and entries expire after `ttl` as a last resort. Remote pages are not cached here: their freshness lives in the store.
 public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
     public let base: any MetadataStore
     let ttl: TimeInterval
     private let lock = NSLock()
     private var generation: UInt64 = 0
     private var repositoriesByName: [String: (Repository?, Date)] = [:]
-    private var pages: [PageKey: (StoredPage?, Date)] = [:]
-    private var distributions: [PageKey: (DistributionRecord, Date)] = [:]
+    private var pages: [NameKey: (StoredPage?, Date)] = [:]
+    private var distributions: [NameKey: (DistributionRecord?, Date)] = [:]
     private let capacity = 50_000
 
-    struct PageKey: Hashable {
+    /// A project (pages) or a filename (distributions) in a repository.
+    struct NameKey: Hashable {
         var repository: Int64
-        var project: String
+        var name: String
     }
 
     public init(_ base: any MetadataStore, ttl: TimeInterval = 30) {
@@ -34,14 +35,17 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
         }
     }
 
-    /// Reads through the cache; a value read while an invalidation happened is not stored.
+    /// Reads through the cache; a value read while an invalidation happened is not stored, nor one
+    /// that `storing` refuses.
     private func cached<K: Hashable, V>(
-        _ key: K, _ table: ReferenceWritableKeyPath<CachingMetadataStore, [K: (V, Date)]>, load: () async throws -> V
+        _ key: K, _ table: ReferenceWritableKeyPath<CachingMetadataStore, [K: (V, Date)]>,
+        storing: (V) -> Bool = { _ in true }, load: () async throws -> V
     ) async throws -> V {
         let now = Date()
         let (hit, gen): ((V, Date)?, UInt64) = lock.withLock { (self[keyPath: table][key], generation) }
         if let hit, hit.1 > now { return hit.0 }
         let value = try await load()
+        guard storing(value) else { return value }
         lock.withLock {
             guard gen == generation else { return }
             if self[keyPath: table].count >= capacity { self[keyPath: table].removeAll(keepingCapacity: true) }
@@ -62,19 +66,17 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
     }
 
     public func page(repository: Int64, project: String) async throws -> StoredPage? {
-        let key = PageKey(repository: repository, project: project)
-        let now = Date()
-        let (hit, gen): ((StoredPage?, Date)?, UInt64) = lock.withLock { (pages[key], generation) }
-        if let hit, hit.1 > now { return hit.0 }
-        let page = try await base.page(repository: repository, project: project)
         // Remote pages carry their own freshness in the store: never cached here.
-        guard page?.upstream == nil else { return page }
-        lock.withLock {
-            guard gen == generation else { return }
-            if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
-            pages[key] = (page, now.addingTimeInterval(ttl))
+        try await cached(NameKey(repository: repository, name: project), \.pages, storing: { $0?.upstream == nil }) {
+            try await base.page(repository: repository, project: project)
         }
-        return page
+    }
+
+    /// Only rows that exist: a file another node stores is seen at once.
+    public func distribution(repository: Int64, filename: String) async throws -> DistributionRecord? {
+        try await cached(NameKey(repository: repository, name: filename), \.distributions, storing: { $0 != nil }) {
+            try await base.distribution(repository: repository, filename: filename)
+        }
     }
 
     // MARK: pass-through reads
@@ -87,19 +89,6 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
         try await base.upstreamPage(repository: repository, project: project)
     }
     public func cachedProjects(repository: Int64) async throws -> [CachedProject] { try await base.cachedProjects(repository: repository) }
-    public func distribution(repository: Int64, filename: String) async throws -> DistributionRecord? {
-        let key = PageKey(repository: repository, project: filename)
-        let now = Date()
-        let (hit, gen): ((DistributionRecord, Date)?, UInt64) = lock.withLock { (distributions[key], generation) }
-        if let hit, hit.1 > now { return hit.0 }
-        guard let record = try await base.distribution(repository: repository, filename: filename) else { return nil }
-        lock.withLock {
-            guard gen == generation else { return }
-            if distributions.count >= capacity { distributions.removeAll(keepingCapacity: true) }
-            distributions[key] = (record, now.addingTimeInterval(ttl))
-        }
-        return record
-    }
     public func distributions(repository: Int64, project: String) async throws -> [DistributionRecord] {
         try await base.distributions(repository: repository, project: project)
     }

@@ -87,8 +87,7 @@ struct FileRoutes {
         let body = ResponseBody(contentLength: contentLength) { writer in
             var pacer = pacer
             let streamed = try await download.stream(range: readRange) { chunk in
-                try await writer.write(chunk)
-                try await pacer.wrote()
+                try await pacer.write(chunk, to: &writer)
             }
             if !streamed {
                 // Committed before we could read the staging file: serve the blob.
@@ -96,8 +95,7 @@ struct FileRoutes {
                     let key = BlobKey(sha256: row.sha256)
                 else { throw WheelhouseError(.internalError, "'\(filename)' vanished after its download") }
                 try await blobs.read(key, range: readRange) { chunk in
-                    try await writer.write(chunk)
-                    try await pacer.wrote()
+                    try await pacer.write(chunk, to: &writer)
                 }
             }
             try await writer.finish(nil)
@@ -145,8 +143,7 @@ struct FileRoutes {
         let body = ResponseBody(contentLength: Int(length)) { writer in
             var pacer = pacer
             try await blobs.read(key, range: readRange) { chunk in
-                try await writer.write(chunk)
-                try await pacer.wrote()
+                try await pacer.write(chunk, to: &writer)
             }
             try await writer.finish(nil)
         }

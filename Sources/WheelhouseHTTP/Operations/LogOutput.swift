@@ -198,6 +198,18 @@ public struct AccessLog: Sendable {
         var client: String?
         var repository: String?
         var user: String?
+
+        /// The same facts for a `Logger` (when no `LogSink` is configured).
+        var metadata: Logger.Metadata {
+            var m: Logger.Metadata = [
+                "method": "\(method)", "path": "\(path)", "status": "\(status)", "bytes": "\(bytes)",
+                "duration_ms": "\(AccessLog.millis(durationMicros))",
+            ]
+            if let client { m["client"] = "\(client)" }
+            if let repository { m["wh.repo"] = "\(repository)" }
+            if let user { m["wh.user"] = "\(user)" }
+            return m
+        }
     }
 
     func write(_ entry: Entry) {

@@ -30,8 +30,7 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     /// The per-request metrics, looked up once per (route, status): the registry's lookup builds the
     /// metric's name and label strings and takes its lock on every call (2% of a page request's CPU).
     private let perRequest = NSLock()
-    private var requestCounters: [RouteStatus: Counter] = [:]
-    private var latencyHistograms: [String: DurationHistogram] = [:]
+    private var requestMetrics: [RouteStatus: (requests: Counter, latency: DurationHistogram)] = [:]
 
     struct RouteStatus: Hashable {
         var route: String
@@ -40,20 +39,16 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
 
     func request(route: String, status: Int, duration: Duration) {
         let key = RouteStatus(route: route, status: status)
-        let (counter, histogram) = perRequest.withLock { (requestCounters[key], latencyHistograms[route]) }
-        if let counter, let histogram {
-            counter.increment()
-            histogram.record(duration)
-            return
-        }
-        let newCounter = counter ?? registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))])
-        let newHistogram = histogram ?? registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.latencyBuckets)
-        perRequest.withLock {
-            requestCounters[key] = newCounter
-            latencyHistograms[route] = newHistogram
-        }
-        newCounter.increment()
-        newHistogram.record(duration)
+        let metrics = perRequest.withLock { requestMetrics[key] } ?? {
+            // The registry hands out the same metric for the same name and labels, so a race here is harmless.
+            let made = (
+                requests: registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))]),
+                latency: registry.makeDurationHistogram(descriptor: Self.latency, labels: [("route", route)], buckets: Self.latencyBuckets))
+            perRequest.withLock { requestMetrics[key] = made }
+            return made
+        }()
+        metrics.requests.increment()
+        metrics.latency.record(duration)
     }
 
     public func cacheHit(_ kind: String) { registry.makeCounter(descriptor: Self.hits, labels: [("kind", kind)]).increment() }

@@ -67,19 +67,9 @@ public struct WheelhouseResponder: HTTPResponder {
             client: context.remoteAddress, repository: info.repository, user: info.user)
         if let accessLog = services.accessLog {
             accessLog.write(entry)
-            return
+        } else {
+            services.logger.info("request", metadata: entry.metadata)
         }
-        var metadata: Logger.Metadata = [
-            "method": "\(entry.method)",
-            "path": "\(entry.path)",
-            "status": "\(entry.status)",
-            "bytes": "\(entry.bytes)",
-            "duration_ms": "\(AccessLog.millis(entry.durationMicros))",
-        ]
-        if let repo = entry.repository { metadata["wh.repo"] = "\(repo)" }
-        if let user = entry.user { metadata["wh.user"] = "\(user)" }
-        if let client = entry.client { metadata["client"] = "\(client)" }
-        services.logger.info("request", metadata: metadata)
     }
 }
 
