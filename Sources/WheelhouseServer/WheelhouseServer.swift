@@ -57,6 +57,7 @@ public enum WheelhouseServer {
     public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> Application<WheelhouseResponder> {
         Application(
             responder: WheelhouseResponder(services: services),
+            server: .pinnedHTTP1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Wheelhouse/\(WheelhouseVersion.current)"),
             logger: logger)
     }
