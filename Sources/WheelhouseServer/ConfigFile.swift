@@ -36,6 +36,8 @@ public struct ConfigFile: Decodable, Sendable {
         /// Cluster: `s3://bucket?endpoint=…&region=…&path-style=true` (keys in the environment).
         public var blobs: String?
         public var drainSeconds: Double?
+        /// MiB of memory for small blobs kept per node; 0 turns the cache off.
+        public var blobCacheMiB: Int?
     }
 
     public struct DeclaredRepository: Decodable, Sendable {

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// How long readiness is false before the server stops accepting (cluster: longer than the
     /// load balancer's health-check interval).
     public var drainDelay: Duration = .zero
+    /// Memory for small blobs (at most 64 KiB each) kept per node (`CachingBlobStore`); 0 turns it off.
+    public var blobCacheBytes: Int = 16 << 20
     /// The configuration file, when given: its declared repositories are applied at start.
     public var configFile: String?
     public var declaredRepositories: [ConfigFile.DeclaredRepository] = []

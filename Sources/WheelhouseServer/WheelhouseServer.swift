@@ -30,6 +30,7 @@ public enum WheelhouseServer {
         changeFeed: any ChangeFeed, config: ServerConfiguration, logger: Logger,
         upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
     ) async throws -> WheelhouseServices {
+        let blobs: any BlobStore = config.blobCacheBytes > 0 ? CachingBlobStore(blobs, budget: config.blobCacheBytes) : blobs
         if let token = try await AdminBootstrap.run(
             metadata: metadata, configuredToken: config.adminToken, dataDirectory: config.dataDirectory, logger: logger)
         {

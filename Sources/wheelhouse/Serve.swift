@@ -35,6 +35,7 @@ struct Serve: AsyncParsableCommand {
                 if let v = s.database { configuration.databaseURL = v }
                 if let v = s.blobs { configuration.blobURL = v }
                 if let v = s.drainSeconds { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
+                if let v = s.blobCacheMiB { configuration.blobCacheBytes = max(0, v) << 20 }
                 if env["WHEELHOUSE_LOG_LEVEL"] == nil, let v = s.logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = v }
             }
         }
@@ -43,6 +44,7 @@ struct Serve: AsyncParsableCommand {
         if let v = env["WHEELHOUSE_BLOB_URL"], !v.isEmpty { configuration.blobURL = v }
         if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
+        if let v = env["WHEELHOUSE_BLOB_CACHE_MIB"].flatMap(Int.init) { configuration.blobCacheBytes = max(0, v) << 20 }
         let sink = LogSink.standardOutput
         configuration.logSink = sink
         LoggingSystem.bootstrap { label in
