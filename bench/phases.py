@@ -28,15 +28,19 @@ def pages(h: Harness) -> None:
         ("page-small-json", "project page, 1 version, JSON", "bench-pkg-000", JSON_TYPE),
     ]
     for key, label, project, accept in targets:
+        # Each server checked and warmed up, then the repetitions interleaved over the servers, so a
+        # drift of the machine during the phase lands on every server alike.
+        ready = []
         for s in h.local:
             want = accept if (accept == HTML_TYPE or s.json_pages) else None
-            note = None if want else "HTML: no PEP 691"
             url = s.page_url(project)
             if h.attempt(f"{key} on {s.name}", lambda: check_url(url, accept, want)) is None:
                 continue
             h.attempt(f"warm-up {key} on {s.name}",
                       lambda: wrk(url, duration=min(1, p.duration / 2), accept=accept))
-            for rep in range(p.reps):
+            ready.append((s, url, None if want else "HTML: no PEP 691"))
+        for rep in range(p.reps):
+            for s, url, note in ready:
                 r = h.attempt(f"{key} on {s.name}", lambda: wrk(url, duration=p.duration, accept=accept))
                 if r:
                     h.results.add(f"{key}.rps", s.name, r["rps"], label=label, unit="req/s",
@@ -56,14 +60,17 @@ def files(h: Harness) -> None:
                             file_urls(s.page_url("bench-big"))[big.name])
         h.attempt(f"file URLs of {s.name}", find)
     g = "files"
+    ready = []
     for s in h.local:
         if s.name not in urls or h.attempt(f"small file on {s.name}", lambda: check_url(urls[s.name][0])) is None:
             continue
         h.attempt(f"warm-up small file on {s.name}", lambda: wrk(urls[s.name][0], duration=min(1, p.duration / 2)))
-        for rep in range(p.reps):
+        ready.append(s)
+    label = f"small file ({small.stat().st_size} B wheel)"
+    for rep in range(p.reps):
+        for s in ready:
             r = h.attempt(f"small file on {s.name}", lambda: wrk(urls[s.name][0], duration=p.duration))
             if r:
-                label = f"small file ({small.stat().st_size} B wheel)"
                 h.results.add("file-small.rps", s.name, r["rps"], label=label, unit="req/s", group=g)
                 h.results.add("file-small.p99", s.name, r["p99_ms"], label=f"{label}, p99", unit="ms", group=g)
                 log(f"small file {s.name} #{rep + 1}: {r['rps']:.0f} req/s, p99 {r['p99_ms']:.2f} ms")

@@ -72,10 +72,11 @@ def start_server(wheelhouse_bin, tmp_path_factory):
     """Factory: start a server of one's own (own data dir); all are stopped at teardown."""
     started: list[WheelhouseServer] = []
 
-    def start(data_dir: Path | None = None, admin_token: str | None = "generate") -> WheelhouseServer:
+    def start(data_dir: Path | None = None, admin_token: str | None = "generate",
+              env: dict[str, str] | None = None) -> WheelhouseServer:
         base = tmp_path_factory.mktemp("server")
         token = "wh-e2e-" + secrets.token_hex(16) if admin_token == "generate" else admin_token
-        s = WheelhouseServer(wheelhouse_bin, data_dir or base / "data", base / "server.log", token)
+        s = WheelhouseServer(wheelhouse_bin, data_dir or base / "data", base / "server.log", token, env)
         started.append(s)
         return s.start()
 

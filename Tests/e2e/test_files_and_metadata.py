@@ -1,6 +1,7 @@
 """Distribution files and PEP 658 core metadata: bytes, hashes, HEAD, Range, caching headers."""
 
 import hashlib
+import http.client
 import re
 
 import pytest
@@ -153,3 +154,42 @@ def test_unknown_files_are_404(server, frepo, alpha10):
         for method in ("GET", "HEAD"):
             r = request(method, server.url + path)
             assert r.status == 404, f"{method} {path}: {r}"
+
+
+@pytest.mark.parametrize("cache_mib", ["16", "0"])
+def test_small_files_are_served_from_memory_once_read(start_server, alpha10, cache_mib):
+    """The per-node small-blob cache (WHEELHOUSE_BLOB_CACHE_MIB): once read whole, a small wheel and
+    its .metadata are served without the store; with 0 every read goes to the store. The blob files
+    are taken away behind the server's back to tell the two apart."""
+    server = start_server(env={"WHEELHOUSE_BLOB_CACHE_MIB": cache_mib})
+    name = server.new_repo("blobcache")
+    assert upload(server.url, name, alpha10.wheel, server.admin_token).status == 200
+    url = json_files(server.url, name, "whalpha")[alpha10.wheel.name]["url"]
+    wheel = alpha10.wheel.read_bytes()
+    metadata = wheel_metadata_bytes(alpha10.wheel)
+    assert len(wheel) < 64 << 10
+    assert request("GET", url).body == wheel
+    assert request("GET", url + ".metadata").body == metadata
+    blobs = list((server.data_dir / "blobs").rglob("*"))
+    removed = [p for p in blobs if p.is_file() and p.name in (sha256_file(alpha10.wheel),
+                                                                 hashlib.sha256(metadata).hexdigest())]
+    assert len(removed) == 2, blobs
+    for p in removed:
+        p.unlink()
+    r = _get_or_none(url, {"Range": "bytes=0-9"})
+    m = _get_or_none(url + ".metadata")
+    if cache_mib == "0":
+        # The store has lost the bytes: an error status, or a response cut after its headers.
+        assert r is None or r.status >= 400, str(r)
+        assert m is None or m.status >= 400, str(m)
+    else:
+        assert r is not None and r.status == 206 and r.body == wheel[:10], str(r)
+        assert m is not None and m.status == 200 and m.body == metadata, str(m)
+
+
+def _get_or_none(url: str, headers: dict | None = None):
+    """The response, or None when the connection broke before the whole body arrived."""
+    try:
+        return request("GET", url, headers=headers)
+    except (http.client.HTTPException, ConnectionError):
+        return None

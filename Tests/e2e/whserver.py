@@ -39,8 +39,10 @@ class ServerFailed(AssertionError):
 
 
 class WheelhouseServer:
-    def __init__(self, binary: str, data_dir: Path, log_path: Path, admin_token: str | None):
+    def __init__(self, binary: str, data_dir: Path, log_path: Path, admin_token: str | None,
+                 env: dict[str, str] | None = None):
         self.binary = binary
+        self.extra_env = dict(env or {})
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.admin_token = admin_token
@@ -53,7 +55,7 @@ class WheelhouseServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
             self.port = free_port()
-            env = clean_env()
+            env = clean_env(**self.extra_env)
             if self.admin_token is not None:
                 env["WHEELHOUSE_ADMIN_TOKEN"] = self.admin_token
             with open(self.log_path, "ab") as log:
