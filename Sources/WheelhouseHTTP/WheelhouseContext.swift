@@ -6,12 +6,9 @@ import NIOCore
 public struct WheelhouseContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: String?
-    /// The connection's event loop, to pace streamed responses (see `OutboundPacer`).
-    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
-        eventLoop = source.channel.eventLoop
     }
 }

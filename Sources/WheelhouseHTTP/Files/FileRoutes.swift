@@ -5,7 +5,6 @@ import WheelhouseRemote
 /// Distribution files and their core-metadata files: immutable, content-addressed, streamed.
 struct FileRoutes {
     let services: WheelhouseServices
-    let pacer: OutboundPacer
     static let metadataSuffix = ".metadata"
 
     func file(_ request: Request, repository: Repository, sha256: String, filename: String) async throws -> Response {
@@ -82,12 +81,10 @@ struct FileRoutes {
         let metadata = services.metadata
         let blobs = services.blobs
         let readRange = range
-        let pacer = pacer
         let contentLength = range.map { Int($0.upperBound - $0.lowerBound) } ?? length.map(Int.init)
         let body = ResponseBody(contentLength: contentLength) { writer in
-            var pacer = pacer
             let streamed = try await download.stream(range: readRange) { chunk in
-                try await pacer.write(chunk, to: &writer)
+                try await writer.write(chunk)
             }
             if !streamed {
                 // Committed before we could read the staging file: serve the blob.
@@ -95,7 +92,7 @@ struct FileRoutes {
                     let key = BlobKey(sha256: row.sha256)
                 else { throw WheelhouseError(.internalError, "'\(filename)' vanished after its download") }
                 try await blobs.read(key, range: readRange) { chunk in
-                    try await pacer.write(chunk, to: &writer)
+                    try await writer.write(chunk)
                 }
             }
             try await writer.finish(nil)
@@ -139,11 +136,9 @@ struct FileRoutes {
         }
         let blobs = services.blobs
         let readRange = range
-        let pacer = pacer
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            var pacer = pacer
             try await blobs.read(key, range: readRange) { chunk in
-                try await pacer.write(chunk, to: &writer)
+                try await writer.write(chunk)
             }
             try await writer.finish(nil)
         }

@@ -37,7 +37,7 @@ struct RepositoryRoutes {
             try requireRead(method)
             let repo = try await repository(route.repository)
             try await services.access.require(.read, on: repo, request, context: context)
-            return try await FileRoutes(services: services, pacer: OutboundPacer(eventLoop: context.eventLoop)).file(request, repository: repo, sha256: rest[1], filename: rest[2])
+            return try await FileRoutes(services: services).file(request, repository: repo, sha256: rest[1], filename: rest[2])
         default:
             throw WheelhouseError.notFound("not found")
         }
