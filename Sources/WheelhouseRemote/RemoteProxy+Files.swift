@@ -184,21 +184,28 @@ extension RemoteProxy {
             throw WheelhouseError(.unavailable, "lost the fetch lease for '\(file.filename)'")
         }
         let parsed = try? DistributionFilename(file.filename, project: project)
-        var metadataSHA: String? = nil
+        var extracted: (sha256: String, bytes: [UInt8])? = nil
         if parsed?.kind == .wheel, file.coreMetadata == nil, let parsed {
             // The upstream serves no metadata file: extract it once, and advertise it from now on.
-            if let bytes = try? await NIOThreadPool.singleton.runIfActive({ try DistributionArchive.coreMetadata(atPath: path, filename: parsed) }) {
-                let metaSHA = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-                try await blobs.put(BlobKey(sha256: metaSHA)!, bytes: bytes)
-                metadataSHA = metaSHA
+            // A wheel whose metadata cannot be read is still served (hash-verified), without one.
+            if let bytes = try? await archiveReader.coreMetadata(atPath: path, filename: parsed) {
+                extracted = (SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined(), bytes)
             }
         }
-        try await blobs.put(BlobKey(sha256: sha)!, contentsOfFile: path)
-        let record = DistributionRecord(
-            repositoryID: repository.id, project: project, version: parsed?.version ?? "", filename: file.filename,
-            packageType: parsed?.kind.rawValue ?? "unknown", size: total, sha256: sha, requiresPython: file.requiresPython,
-            metadataSHA256: metadataSHA, uploadTime: now(), uploader: nil, originURL: file.url, provenance: file.provenance)
-        _ = try await metadata.addDistribution(record, displayName: project)
+        // Claimed before the bytes are checked or written: see BlobReferenceStore.
+        let blobs = self.blobs
+        try await BlobReferences.withClaim(on: [sha] + [extracted?.sha256].compactMap { $0 }, in: metadata) { claim in
+            if let extracted {
+                try await blobs.put(BlobKey(sha256: extracted.sha256)!, bytes: extracted.bytes)
+            }
+            try await blobs.put(BlobKey(sha256: sha)!, contentsOfFile: path)
+            try claim.ensureUsable()
+            let record = DistributionRecord(
+                repositoryID: repository.id, project: project, version: parsed?.version ?? "", filename: file.filename,
+                packageType: parsed?.kind.rawValue ?? "unknown", size: total, sha256: sha, requiresPython: file.requiresPython,
+                metadataSHA256: extracted?.sha256, uploadTime: now(), uploader: nil, originURL: file.url, provenance: file.provenance)
+            _ = try await metadata.addDistribution(record, displayName: project)
+        }
         await download.advanced(to: total)
         return sha
     }

@@ -32,6 +32,9 @@ extension RemoteProxy {
         guard actual == expected else {
             throw WheelhouseError(.badGateway, "sha256 mismatch for the metadata of '\(filename)': upstream lists \(expected), received \(actual)")
         }
+        // No row will name this blob (the wheel is not cached): the claim keeps it until it expires,
+        // then the collector may take it and the next request fetches it again.
+        _ = try await BlobClaim.take([key.sha256], in: metadata)
         try await blobs.put(key, bytes: bytes)
         return key
     }

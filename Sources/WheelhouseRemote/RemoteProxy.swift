@@ -12,6 +12,7 @@ public struct RemoteProxy: Sendable {
     let coordinator: any FetchCoordinator
     let downloads: InflightDownloads
     let staging: String
+    var archiveReader: ArchiveReader { .shared }
     let logger: Logger
     let upstreams: @Sendable (Repository) throws -> any Upstream
     let now: @Sendable () -> Date

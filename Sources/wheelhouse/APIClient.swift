@@ -29,7 +29,7 @@ struct APIClient {
     }
 
     /// Sends a request and returns the decoded JSON body (nil for empty bodies); non-2xx becomes a `Failure`.
-    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws -> Any? {
+    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Any? {
         var request = HTTPClientRequest(url: base + "/api/v1" + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -40,7 +40,7 @@ struct APIClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
             throw Failure(description: "cannot reach \(base): \(error)")
         }

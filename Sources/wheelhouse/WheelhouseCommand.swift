@@ -8,7 +8,7 @@ struct WheelhouseCommand: AsyncParsableCommand {
         abstract: "A self-hosted Python package repository.",
         subcommands: [
             Serve.self, Repo.self, Yank.self, Unyank.self, Delete.self, Cache.self, UserCommand.self, TokenCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, GarbageCollect.self,
         ]
     )
 }

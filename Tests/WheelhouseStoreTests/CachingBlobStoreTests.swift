@@ -91,6 +91,7 @@ import WheelhouseTestSupport
             func put(_ key: BlobKey, bytes: [UInt8]) async throws { try await base.put(key, bytes: bytes) }
             func delete(_ key: BlobKey) async throws { try await base.delete(key) }
             func ping() async throws {}
+            func listBlobs(continuation: String?) async throws -> BlobListing { try await base.listBlobs(continuation: continuation) }
         }
         let f = try Fixture()
         let cache = CachingBlobStore(CutAfterFirstChunk(base: f.files))

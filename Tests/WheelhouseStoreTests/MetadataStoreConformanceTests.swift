@@ -35,6 +35,9 @@ struct MetadataStoreConformance {
         @Test func tokens() async throws { try await withMetadataStore(.sqlite, AccountStoreContract.tokens) }
         @Test func grants() async throws { try await withMetadataStore(.sqlite, AccountStoreContract.grants) }
         @Test func audit() async throws { try await withMetadataStore(.sqlite, AccountStoreContract.audit) }
+        @Test func blobClaimsAndMarks() async throws { try await withMetadataStore(.sqlite, BlobReferenceContract.claimsAndMarks) }
+        @Test func expiredBlobClaims() async throws { try await withMetadataStore(.sqlite, BlobReferenceContract.expiredClaims) }
+        @Test func blobClaimRacesMark() async throws { try await withMetadataStore(.sqlite) { try await BlobReferenceContract.claimRacesMark([$0, $0]) } }
     }
 
     // Reported as skipped, not passed, when no server is configured. scripts/test starts one
@@ -65,6 +68,9 @@ struct MetadataStoreConformance {
         @Test func tokens() async throws { try await withMetadataStore(.postgres, AccountStoreContract.tokens) }
         @Test func grants() async throws { try await withMetadataStore(.postgres, AccountStoreContract.grants) }
         @Test func audit() async throws { try await withMetadataStore(.postgres, AccountStoreContract.audit) }
+        @Test func blobClaimsAndMarks() async throws { try await withMetadataStore(.postgres, BlobReferenceContract.claimsAndMarks) }
+        @Test func expiredBlobClaims() async throws { try await withMetadataStore(.postgres, BlobReferenceContract.expiredClaims) }
+        @Test func blobClaimRacesMark() async throws { try await withPostgresStores(count: 2) { try await BlobReferenceContract.claimRacesMark($0) } }
 
         @Test func concurrentMigrationsApplyOnce() async throws { try await withPostgresStores(count: 3, migrate: false, PostgresContract.concurrentMigrations) }
         @Test func twoNodesAddOneFile() async throws { try await withPostgresStores(count: 2, PostgresContract.twoNodesAddOneFile) }

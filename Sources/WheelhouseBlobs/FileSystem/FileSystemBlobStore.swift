@@ -115,6 +115,36 @@ public struct FileSystemBlobStore: BlobStore {
         try await fs.removeItem(at: FilePath(path(key)))
     }
 
+    /// One fan-out directory (`sha256/ab/cd/`) a page; the continuation names the last one listed.
+    public func listBlobs(continuation: String?) async throws -> BlobListing {
+        let base = root + "/sha256"
+        return try await NIOThreadPool.singleton.runIfActive {
+            let files = FileManager.default
+            let outer = ((try? files.contentsOfDirectory(atPath: base)) ?? []).filter { $0.utf8.count == 2 }.sorted()
+            var directories: [String] = []
+            for first in outer {
+                let inner = ((try? files.contentsOfDirectory(atPath: base + "/" + first)) ?? []).filter { $0.utf8.count == 2 }.sorted()
+                directories += inner.map { first + "/" + $0 }
+            }
+            let remaining = Array(directories.drop { directory in continuation.map { directory <= $0 } ?? false })
+            for (offset, directory) in remaining.enumerated() {
+                var entries: [BlobListing.Entry] = []
+                for name in ((try? files.contentsOfDirectory(atPath: base + "/" + directory)) ?? []).sorted() {
+                    guard let key = BlobKey(sha256: name), key.path == "sha256/" + directory + "/" + name else { continue }
+                    var info = stat()
+                    guard stat(base + "/" + directory + "/" + name, &info) == 0 else { continue }
+                    let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+                    entries.append(BlobListing.Entry(key: key, size: Int64(info.st_size), lastModified: modified))
+                }
+                let isLast = offset == remaining.count - 1
+                if !entries.isEmpty || isLast {
+                    return BlobListing(entries: entries, continuation: isLast ? nil : directory)
+                }
+            }
+            return BlobListing(entries: [], continuation: nil)
+        }
+    }
+
     public func ping() async throws {
         guard try await fs.info(forFileAt: FilePath(root)) != nil else {
             throw WheelhouseError(.unavailable, "blob store root \(root) is missing")

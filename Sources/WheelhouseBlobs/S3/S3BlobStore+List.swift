@@ -5,18 +5,10 @@ import WheelhouseCore
 
 extension S3BlobStore {
     /// One page of a listing (ListObjectsV2).
-    public struct Listing: Sendable {
-        public struct Entry: Sendable, Hashable {
-            public var key: BlobKey
-            public var size: Int64
-            /// When the upload completed; gc leaves young blobs alone, since a blob is stored before the row that refers to it.
-            public var lastModified: Date?
-        }
+    public typealias Listing = BlobListing
 
-        /// The blobs on this page, in key order; objects that are not blobs (not `sha256/ab/cd/<sha256>`) are left out.
-        public var entries: [Entry]
-        /// Pass to the next `list` call; nil on the last page.
-        public var continuation: String?
+    public func listBlobs(continuation: String?) async throws -> BlobListing {
+        try await list(continuation: continuation)
     }
 
     /// Lists blobs page by page, for gc.

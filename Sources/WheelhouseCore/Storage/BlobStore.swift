@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// A content address: blobs are named by the sha256 of their bytes.
@@ -38,6 +39,35 @@ public protocol BlobStore: Sendable {
     func delete(_ key: BlobKey) async throws
     /// Answers when the store is usable (readiness).
     func ping() async throws
+    /// One page of the stored blobs in key order, for the garbage collector: start with nil, then
+    /// pass the previous page's `continuation` until it is nil.
+    func listBlobs(continuation: String?) async throws -> BlobListing
+}
+
+/// A page of a blob store's listing.
+public struct BlobListing: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public var key: BlobKey
+        public var size: Int64
+        /// When the bytes were stored; the collector leaves young blobs alone.
+        public var lastModified: Date?
+
+        public init(key: BlobKey, size: Int64, lastModified: Date?) {
+            self.key = key
+            self.size = size
+            self.lastModified = lastModified
+        }
+    }
+
+    /// The blobs on this page, in key order; objects that are not blobs are left out.
+    public var entries: [Entry]
+    /// Pass to the next call; nil on the last page.
+    public var continuation: String?
+
+    public init(entries: [Entry], continuation: String?) {
+        self.entries = entries
+        self.continuation = continuation
+    }
 }
 
 extension BlobStore {

@@ -120,4 +120,8 @@ public final class CachingBlobStore: BlobStore, @unchecked Sendable {
     public func ping() async throws {
         try await base.ping()
     }
+
+    public func listBlobs(continuation: String?) async throws -> BlobListing {
+        try await base.listBlobs(continuation: continuation)
+    }
 }

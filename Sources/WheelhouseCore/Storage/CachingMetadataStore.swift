@@ -93,6 +93,15 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
         try await base.distributions(repository: repository, project: project)
     }
     public func isBlobReferenced(sha256: String) async throws -> Bool { try await base.isBlobReferenced(sha256: sha256) }
+    public func tryClaimBlobs(_ sha256s: [String], claim: String, for ttl: Duration) async throws -> Bool {
+        try await base.tryClaimBlobs(sha256s, claim: claim, for: ttl)
+    }
+    public func releaseBlobClaim(_ claim: String) async throws { try await base.releaseBlobClaim(claim) }
+    public func markBlobsForCollection(_ candidates: [String]) async throws -> [String] {
+        try await base.markBlobsForCollection(candidates)
+    }
+    public func unmarkBlobs(_ sha256s: [String]) async throws { try await base.unmarkBlobs(sha256s) }
+    public func purgeExpiredBlobClaims() async throws -> Int { try await base.purgeExpiredBlobClaims() }
 
     // MARK: writes (each drops the cache)
 

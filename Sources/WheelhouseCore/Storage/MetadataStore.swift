@@ -65,7 +65,7 @@ public struct CachedProject: Sendable, Codable, Equatable {
 /// Implemented by the SQLite store (embedded default) and the PostgreSQL store (cluster); both pass
 /// the same conformance suite. Every mutation of a project re-renders its page in the same
 /// transaction, so reads never sort or parse.
-public protocol MetadataStore: AccountStore {
+public protocol MetadataStore: AccountStore, BlobReferenceStore {
     /// Creates or upgrades the schema; safe to call on every start.
     func migrate() async throws
     /// Answers when the store is usable (readiness).
@@ -107,6 +107,4 @@ public protocol MetadataStore: AccountStore {
     func setYanked(repository: Int64, _ selector: DistributionSelector, yanked: Bool, reason: String?) async throws -> [DistributionRecord]
     /// Deletes the selected files (and the project when it becomes empty); returns the files deleted.
     func deleteDistributions(repository: Int64, _ selector: DistributionSelector) async throws -> [DistributionRecord]
-    /// Whether any distribution of any repository still references a blob (for deletes and gc).
-    func isBlobReferenced(sha256: String) async throws -> Bool
 }

@@ -92,6 +92,10 @@ struct AdminRoutes {
             guard m == .get else { throw call.methodNotAllowed() }
             return try await AuditAdmin(call).list()
         }
+        if path.match("gc") != nil {
+            guard m == .post else { throw call.methodNotAllowed() }
+            return try await GarbageAdmin(call).collect()
+        }
         if path.match("whoami") != nil {
             let principal = try await call.access.requireUser(request, context: context)
             return try Responses.json(.ok, ["user": principal.userName, "admin": principal.isAdmin ? "true" : "false"])

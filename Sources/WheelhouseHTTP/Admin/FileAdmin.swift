@@ -52,18 +52,8 @@ struct FileAdmin {
         guard !deleted.isEmpty else { throw WheelhouseError.notFound("no matching files of '\(project)' in '\(name)'") }
         await call.services.invalidateCaches("write")
         for file in deleted { await call.audit(principal, "delete", repository: name, target: file.filename) }
-        await collectBlobs(of: deleted)
+        // The bytes stay: only the garbage collector deletes blobs (see BlobReferenceStore).
         return Responses.empty(.noContent)
-    }
-
-    /// Deleting rows can orphan blobs; remove those no other row references (best effort: gc catches the rest).
-    func collectBlobs(of deleted: [DistributionRecord]) async {
-        for sha in Set(deleted.flatMap { [$0.sha256, $0.metadataSHA256].compactMap { $0 } }) {
-            guard let key = BlobKey(sha256: sha) else { continue }
-            if (try? await call.metadata.isBlobReferenced(sha256: sha)) == false {
-                try? await call.services.blobs.delete(key)
-            }
-        }
     }
 }
 

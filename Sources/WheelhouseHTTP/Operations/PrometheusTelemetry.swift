@@ -26,6 +26,8 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     static var waits: MetricNameDescriptor { name("lease_waits", "total", "Requests that waited for another holder's fetch") }
     static var takeovers: MetricNameDescriptor { name("lease_takeovers", "total", "Fetch leases taken over from a dead holder") }
     static var blobErrors: MetricNameDescriptor { name("blob_store_errors", "total", "Blob store operations that failed") }
+    static var collectedBlobs: MetricNameDescriptor { name("gc_collected_blobs", "total", "Blobs deleted by the garbage collector") }
+    static var collectedBytes: MetricNameDescriptor { name("gc_collected_bytes", "total", "Bytes freed by the garbage collector") }
 
     /// The per-request metrics, looked up once per (route, status): the registry's lookup builds the
     /// metric's name and label strings and takes its lock on every call (2% of a page request's CPU).
@@ -61,6 +63,11 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     public func leaseTakeover() { registry.makeCounter(descriptor: Self.takeovers).increment() }
     public func blobStoreError(_ operation: String) {
         registry.makeCounter(descriptor: Self.blobErrors, labels: [("operation", operation)]).increment()
+    }
+
+    func blobsCollected(_ count: Int, bytes: Int64) {
+        registry.makeCounter(descriptor: Self.collectedBlobs).increment(by: Int64(count))
+        registry.makeCounter(descriptor: Self.collectedBytes).increment(by: bytes)
     }
 
     func exposition() -> [UInt8] {

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PythonPackaging
 import WheelhouseCore
+import WheelhouseRemote
 import _NIOFileSystem
 
 /// The legacy upload API (`POST /{repo}/`), as twine, uv, poetry, hatch and flit speak it.
@@ -55,20 +56,27 @@ struct UploadRoute {
         if upload.filename.kind == .wheel {
             var acc = DigestAccumulator()
             metadataBytes.withUnsafeBytes { acc.update($0) }
-            let sha = acc.finalize().sha256
-            try await services.blobs.put(BlobKey(sha256: sha)!, bytes: metadataBytes)
-            metadataSHA = sha
+            metadataSHA = acc.finalize().sha256
         }
-        try await services.blobs.put(BlobKey(sha256: received.digests.sha256)!, contentsOfFile: staging)
+        // Claimed before the bytes are checked or written, so the garbage collector cannot delete
+        // them between our put (which skips bytes already present) and our row.
+        let blobs = services.blobs
+        let outcome = try await BlobReferences.withClaim(on: [received.digests.sha256] + [metadataSHA].compactMap { $0 }, in: services.metadata) { claim in
+            if let metadataSHA {
+                try await blobs.put(BlobKey(sha256: metadataSHA)!, bytes: metadataBytes)
+            }
+            try await blobs.put(BlobKey(sha256: received.digests.sha256)!, contentsOfFile: staging)
+            try claim.ensureUsable()
 
-        let record = DistributionRecord(
-            repositoryID: repository.id, project: upload.normalizedName, version: upload.version,
-            filename: upload.filename.filename, packageType: upload.packageType, size: received.size,
-            sha256: received.digests.sha256, blake2b256: received.digests.blake2b256, md5: received.digests.md5,
-            requiresPython: metadata.requiresPython ?? received.form.value("requires_python"),
-            metadataSHA256: metadataSHA, uploadTime: Date(), uploader: principal?.userName,
-            formMetadata: received.form.metadataFields)
-        let outcome = try await services.metadata.addDistribution(record, displayName: metadata.name ?? upload.displayName)
+            let record = DistributionRecord(
+                repositoryID: repository.id, project: upload.normalizedName, version: upload.version,
+                filename: upload.filename.filename, packageType: upload.packageType, size: received.size,
+                sha256: received.digests.sha256, blake2b256: received.digests.blake2b256, md5: received.digests.md5,
+                requiresPython: metadata.requiresPython ?? received.form.value("requires_python"),
+                metadataSHA256: metadataSHA, uploadTime: Date(), uploader: principal?.userName,
+                formMetadata: received.form.metadataFields)
+            return try await services.metadata.addDistribution(record, displayName: metadata.name ?? upload.displayName)
+        }
         if case .created(let r) = outcome {
             await services.invalidateCaches("upload")
             await services.audit.record(principal, "upload", repository: repository.name, target: r.filename, context: context, details: ["sha256": r.sha256])
@@ -106,10 +114,7 @@ struct UploadRoute {
 
     func readMetadata(_ path: String, _ filename: DistributionFilename) async throws -> [UInt8] {
         do {
-            // ZIPFoundation and the tar reader do blocking I/O: keep it off the cooperative pool.
-            return try await NIOThreadPool.singleton.runIfActive {
-                try DistributionArchive.coreMetadata(atPath: path, filename: filename)
-            }
+            return try await ArchiveReader.shared.coreMetadata(atPath: path, filename: filename)
         } catch let e as PackagingError {
             throw WheelhouseError.badRequest(e.message)
         }

@@ -101,14 +101,6 @@ extension PostgresMetadataStore {
             return selected
         }
     }
-
-    public func isBlobReferenced(sha256: String) async throws -> Bool {
-        try await withConnection { connection in
-            try await !connection.rows(
-                "SELECT 1 FROM distributions WHERE sha256 = \(sha256) OR metadata_sha256 = \(sha256) LIMIT 1", self.logger
-            ).isEmpty
-        }
-    }
 }
 
 /// A concurrent add of the same filename committed first: the transaction rolls back with this outcome.

@@ -126,6 +126,12 @@ enum PostgresSchema {
             "CREATE INDEX audit_action ON audit_log (action, id)",
             "CREATE INDEX audit_repository ON audit_log (repository, id)",
         ]),
+        // See BlobReferenceStore: writers' claims on blobs, and the collector's deletion marks.
+        Migration(version: 2, name: "blob claims", statements: [
+            "CREATE TABLE blob_claims (sha256 TEXT NOT NULL, claim TEXT NOT NULL, until DOUBLE PRECISION NOT NULL, PRIMARY KEY (sha256, claim))",
+            "CREATE INDEX blob_claims_claim ON blob_claims (claim)",
+            "CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, since DOUBLE PRECISION NOT NULL)",
+        ]),
     ]
 
     /// Applies the migrations this schema lacks; returns the versions applied (none when up to date).

@@ -87,14 +87,6 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func isBlobReferenced(sha256: String) async throws -> Bool {
-        try await pool.read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT 1 FROM distributions WHERE sha256 = ? OR metadata_sha256 = ? LIMIT 1", arguments: [sha256, sha256]
-            ) != nil
-        }
-    }
-
     // MARK: helpers
 
     static func rows(_ db: Database, repository: Int64, project: String) throws -> [DistributionRecord] {

@@ -97,6 +97,15 @@ enum SQLiteSchema {
                     CREATE INDEX audit_repository ON audit_log (repository, id);
                     """)
         }
+        migrator.registerMigration("v2 blob claims") { db in
+            // See BlobReferenceStore: writers' claims on blobs, and the collector's deletion marks.
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob_claims (sha256 TEXT NOT NULL, claim TEXT NOT NULL, until REAL NOT NULL, PRIMARY KEY (sha256, claim));
+                    CREATE INDEX blob_claims_claim ON blob_claims (claim);
+                    CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, since REAL NOT NULL);
+                    """)
+        }
         return migrator
     }
 }

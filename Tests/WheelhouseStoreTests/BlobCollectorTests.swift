@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import WheelhouseBlobs
+import WheelhouseCore
+
+/// The garbage collector against each real blob store, with the SQLite metadata store: it deletes
+/// exactly the blobs no row references and no claim protects, lists every blob, and a dry run
+/// deletes nothing.
+@Suite("BlobCollector")
+struct BlobCollectorTests {
+    @Test func fileSystem() async throws { try await withStore(.fileSystem, Self.collectsOnlyUnreferenced) }
+
+    @Test(.enabled(if: S3TestEnvironment.isConfigured, "needs WHEELHOUSE_TEST_S3_URL and its keys"))
+    func s3() async throws { try await withStore(.s3, Self.collectsOnlyUnreferenced) }
+
+    static func collectsOnlyUnreferenced(_ f: StoreFixture) async throws {
+        try await withMetadataStore(.sqlite) { metadata in
+            let repo = try await metadata.createRepository(name: "local", kind: .local, settings: RepositorySettings())
+            // Enough blobs to span several fan-out directories (filesystem) and batches.
+            var keys: [BlobKey] = []
+            for index in 0..<12 {
+                let bytes = TestBytes.random(count: 100 + index, seed: UInt64(index))
+                let key = TestBytes.key(bytes)
+                try await f.store.put(key, contentsOfFile: f.stage(bytes))
+                keys.append(key)
+            }
+            // keys[0] is a file's, keys[1] its metadata's, keys[2] claimed by a writer; the rest are loose.
+            var record = Sample.record(repo.id, version: "1.0", metadataSHA256: keys[1].sha256)
+            record.sha256 = keys[0].sha256
+            _ = try await Sample.add(metadata, record)
+            #expect(try await metadata.tryClaimBlobs([keys[2].sha256], claim: "test", for: .seconds(600)))
+            let loose = Set(keys[3...].map(\.sha256))
+
+            var collector = BlobCollector(blobs: f.store, references: metadata, grace: .seconds(0))
+            collector.batchSize = 4
+            // Young blobs are left alone whatever their references say.
+            let young = try await BlobCollector(blobs: f.store, references: metadata, grace: .seconds(3600)).run(dryRun: false)
+            #expect(young.collected == 0 && young.blobs == 12)
+
+            let dry = try await collector.run(dryRun: true, now: Date().addingTimeInterval(5))
+            #expect(dry.blobs == 12)
+            #expect(Set(dry.sample) == loose)
+            for key in keys { #expect(try await f.store.size(of: key) != nil, "a dry run deleted \(key)") }
+
+            let report = try await collector.run(dryRun: false, now: Date().addingTimeInterval(5))
+            #expect(report.collected == loose.count)
+            #expect(report.collectedBytes == keys[3...].reduce(0) { $0 + Int64(100 + keys.firstIndex(of: $1)!) })
+            for (index, key) in keys.enumerated() {
+                #expect(try await (f.store.size(of: key) != nil) == (index < 3), "blob \(index)")
+            }
+            // Marks are gone after a run: a writer can claim a collected blob again.
+            #expect(try await metadata.tryClaimBlobs([keys[5].sha256], claim: "test", for: .seconds(1)))
+        }
+    }
+}
