@@ -87,3 +87,36 @@ def test_yank_on_node1_shows_on_node2_virtual_page_within_one_second(cluster, al
             time.sleep(0.1)
     assert all(v < 1.0 for v in seen_after.values()), seen_after
     print(f"yank on node1 seen on the other nodes' merged pages after {seen_after} s")
+
+
+def test_delete_racing_upload_and_gc_across_nodes_loses_nothing(cluster, tmp_path):
+    """Issue 12's data-loss race on PostgreSQL + S3: delete X from A on node1 ‖ upload X to B on
+    node2 ‖ gc with no grace on node3. Every acknowledged upload to B stays whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from whmultipart import upload
+    from whpackages import make_wheel, wheel_metadata_bytes
+
+    node1, node2, node3 = cluster.nodes
+    a, b = node1.new_repo("clu-gc-a"), node1.new_repo("clu-gc-b")
+    deadline = time.monotonic() + 40
+    rounds = 0
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for i in range(60):
+            if time.monotonic() > deadline:
+                break
+            wheel = make_wheel(tmp_path / f"clracer-1.{i}-py3-none-any.whl", "clracer", f"1.{i}", payload=f"r{i}".encode())
+            assert upload(node1.url, a, wheel, cluster.token).status == 200
+            deleted = pool.submit(node1.api.call, "DELETE", f"/repositories/{a}/projects/clracer/files/{wheel.name}")
+            uploaded = pool.submit(upload, node2.url, b, wheel, cluster.token)
+            collected = pool.submit(node3.api.call, "POST", "/gc", {"graceSeconds": 0})
+            assert deleted.result().status == 204
+            assert uploaded.result().status == 200, str(uploaded.result())
+            assert collected.result().status == 200, str(collected.result())
+            rounds += 1
+            url = json_files(node3.url, b, "clracer")[wheel.name]["url"]
+            got = fetch(url, timeout=30, keep=0)
+            assert (got.status, got.error, got.sha256) == (200, None, sha256_file(wheel)), f"round {i}: {got}"
+            meta = request("GET", url + ".metadata")
+            assert meta.status == 200 and meta.body == wheel_metadata_bytes(wheel), f"round {i}: {meta}"
+    assert rounds >= 10, f"only {rounds} rounds in the time allowed"
