@@ -8,17 +8,20 @@ import Testing
     @Test(arguments: [
         (pip, SimpleFormat.json),
         (uv, .json),
-        ("*/*", .json),
-        ("", .json),
+        ("*/*", .legacyHTML),
+        ("", .legacyHTML),
         ("text/html", .legacyHTML),
         ("application/vnd.pypi.simple.v1+html", .html),
         ("application/vnd.pypi.simple.latest+json", .json),
         ("application/vnd.pypi.simple.latest+html", .html),
         // q-values decide, not order
         ("text/html, application/vnd.pypi.simple.v1+json;q=0.5", .legacyHTML),
-        ("application/vnd.pypi.simple.v1+html;q=0.9, application/vnd.pypi.simple.v1+json;q=0.9", .json),
+        // a tie is HTML (PROTOCOL.md: JSON only when ranked strictly above every HTML type)
+        ("application/vnd.pypi.simple.v1+html;q=0.9, application/vnd.pypi.simple.v1+json;q=0.9", .html),
+        ("*/*, application/vnd.pypi.simple.v1+json", .legacyHTML),
+        ("*/*;q=0.5, application/vnd.pypi.simple.v1+json", .json),
         ("text/html;q=0.5, application/vnd.pypi.simple.v1+html;q=0.6", .html),
-        ("application/*", .json),
+        ("application/*", .html),
         ("text/*", .legacyHTML),
         ("TEXT/HTML", .legacyHTML),
         ("application/vnd.pypi.simple.v1+json;q=0, text/html", .legacyHTML),
@@ -27,8 +30,8 @@ import Testing
         #expect(SimpleFormat.negotiate(accept: accept) == expected)
     }
 
-    @Test func missingHeaderMeansAnything() {
-        #expect(SimpleFormat.negotiate(accept: nil) == .json)
+    @Test func missingHeaderMeansHTML() {
+        #expect(SimpleFormat.negotiate(accept: nil) == .legacyHTML)
     }
 
     @Test(arguments: ["application/json", "image/png", "application/vnd.pypi.simple.v1+json;q=0", "application/vnd.pypi.simple.v2+json"])

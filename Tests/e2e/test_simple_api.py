@@ -29,8 +29,8 @@ PROJECT_PAGES = [None, "whalpha"]  # the index and a project page
 @pytest.mark.parametrize("accept, expected", [
     (PIP_ACCEPT, JSON_TYPE),
     (UV_ACCEPT, JSON_TYPE),
-    (None, JSON_TYPE),                                   # no Accept means */*
-    ("*/*", JSON_TYPE),
+    (None, "text/html"),                                 # no Accept: HTML, as the public index answers curl
+    ("*/*", "text/html"),
     ("application/vnd.pypi.simple.latest+json", JSON_TYPE),
     ("application/vnd.pypi.simple.v1+json", JSON_TYPE),
     ("text/html", "text/html"),
@@ -38,7 +38,8 @@ PROJECT_PAGES = [None, "whalpha"]  # the index and a project page
     ("application/vnd.pypi.simple.latest+html", HTML_TYPE),
     ("text/html, application/vnd.pypi.simple.v1+json; q=0.5", "text/html"),   # q decides, not order
     ("application/vnd.pypi.simple.v1+json; q=0.5, text/html", "text/html"),
-    ("text/html;q=0.5, application/vnd.pypi.simple.v1+json;q=0.5", JSON_TYPE),  # a tie goes to JSON
+    ("text/html;q=0.5, application/vnd.pypi.simple.v1+json;q=0.5", "text/html"),  # a tie goes to HTML
+    ("*/*;q=0.5, application/vnd.pypi.simple.v1+json", JSON_TYPE),               # ranked strictly above
 ])
 def test_negotiation(server, srepo, project, accept, expected):
     headers = {} if accept is None else {"Accept": accept}

@@ -16,7 +16,8 @@ public enum SimpleFormat: Sendable, Equatable {
     /// PEP 691 content negotiation.
     ///
     /// - A missing or empty `Accept` means `*/*`; q-values decide, order does not.
-    /// - JSON wins when it is acceptable at least as much as HTML (pip and uv rank it first).
+    /// - JSON only when the client ranks it strictly above every HTML type (pip and uv do); a tie,
+    ///   no `Accept` or `*/*` get `text/html`, as the public index answers browsers, curl and old scripts.
     /// - `…latest+json`/`…latest+html` are answered with the concrete v1 type.
     /// - `format` (the `?format=` query parameter) overrides the header with a media type.
     /// - Returns nil when nothing is acceptable: the caller answers 406.
@@ -25,7 +26,7 @@ public enum SimpleFormat: Sendable, Equatable {
             return negotiate(accept: format, format: nil)
         }
         let header = accept?.trimmingASCIISpaces ?? ""
-        if header.isEmpty { return .json }
+        if header.isEmpty { return .legacyHTML }
         var json = 0.0, html = 0.0, legacy = 0.0
         for range in header.split(separator: ",") {
             let parts = range.split(separator: ";")
@@ -58,9 +59,8 @@ public enum SimpleFormat: Sendable, Equatable {
         }
         let best = max(json, html, legacy)
         guard best > 0 else { return nil }
-        if json == best { return .json }
-        if html == best { return .html }
-        return .legacyHTML
+        if json > max(html, legacy) { return .json }
+        return legacy >= html ? .legacyHTML : .html
     }
 }
 
