@@ -25,6 +25,8 @@ public struct WheelhouseServices: Sendable {
     public var telemetry: PrometheusTelemetry
     /// Reaches the other nodes of a cluster (a no-op in the embedded default).
     public var changeFeed: any ChangeFeed
+    /// Seals upstream passwords before they are stored.
+    public var secrets: SecretBox
     public var pageCache: VirtualPageCache { virtual.cache }
 
     public struct Limits: Sendable {
@@ -36,8 +38,10 @@ public struct WheelhouseServices: Sendable {
     public init(
         metadata: any MetadataStore, blobs: any BlobStore, staging: String, remote: RemoteProxy, limits: Limits = .init(),
         logger: Logger, readiness: Readiness = Readiness(), passwordLogin: Bool = true,
-        telemetry: PrometheusTelemetry = PrometheusTelemetry(), changeFeed: any ChangeFeed = LocalChangeFeed()
+        telemetry: PrometheusTelemetry = PrometheusTelemetry(), changeFeed: any ChangeFeed = LocalChangeFeed(),
+        secrets: SecretBox = SecretBox(key: nil)
     ) {
+        self.secrets = secrets
         self.telemetry = telemetry
         self.changeFeed = changeFeed
         self.remote = remote

@@ -15,9 +15,12 @@ enum AdminBootstrap {
             // Another node of a cluster starting at the same moment bootstrapped first.
             return nil
         }
+        // A configured token is someone else's secret: no part of it is kept, not even for lists.
+        let id = UUID().uuidString.lowercased()
         try await metadata.createToken(TokenRecord(
-            id: UUID().uuidString.lowercased(), userID: admin.id, userName: admin.name, name: "bootstrap",
-            hash: TokenHash.hash(token), prefix: String(token.prefix(10)), scopes: nil, expiresAt: nil, createdAt: Date()))
+            id: id, userID: admin.id, userName: admin.name, name: "bootstrap",
+            hash: TokenHash.hash(token), prefix: configuredToken == nil ? TokenRecord.publicPrefix(id: id) : "",
+            scopes: nil, expiresAt: nil, createdAt: Date()))
         if configuredToken != nil {
             logger.info("admin account created with the token from WHEELHOUSE_ADMIN_TOKEN")
             return nil

@@ -48,9 +48,11 @@ enum ClusterNode {
             let coordinator = PostgresFetchCoordinator(store: store, notifications: notifications, nodeID: config.nodeID)
             try await coordinator.prepare()
             let metadata = CachingMetadataStore(store)
+            // Every node must seal and open with the same key: no node generates one of its own.
+            let secrets = try config.secretKey.map { try SecretBox(base64Key: $0) } ?? SecretBox(key: nil)
             let services = try await WheelhouseServer.assemble(
                 metadata: metadata, blobs: blobs, staging: staging, coordinator: coordinator, changeFeed: notifications,
-                config: config, logger: logger)
+                secrets: secrets, config: config, logger: logger)
             let pageCache = services.pageCache
             notifications.onInvalidation {
                 metadata.invalidateAll()

@@ -8,7 +8,7 @@ public enum DeclaredRepositories {
     /// - Returns: the names created and the names updated.
     @discardableResult
     public static func apply(
-        _ declared: [ConfigFile.DeclaredRepository], file: String, metadata: any MetadataStore,
+        _ declared: [ConfigFile.DeclaredRepository], file: String, metadata: any MetadataStore, secrets: SecretBox,
         environment: [String: String], logger: Logger
     ) async throws -> (created: [String], updated: [String]) {
         var created: [String] = [], updated: [String] = []
@@ -29,7 +29,7 @@ public enum DeclaredRepositories {
                 members: entry.members, deployTo: entry.deployTo, allowRemote: entry.allowRemote)
             var settings: RepositorySettings
             do {
-                settings = try await definition.validatedSettings(metadata: metadata)
+                settings = try await definition.validatedSettings(metadata: metadata, secrets: secrets)
             } catch let error as WheelhouseError {
                 throw WheelhouseError.badRequest("\(file): repository '\(entry.name)': \(error.message)")
             }
@@ -37,6 +37,10 @@ public enum DeclaredRepositories {
             if var existing = try await metadata.repository(named: entry.name) {
                 guard existing.kind == kind else {
                     throw WheelhouseError.badRequest("\(file): repository '\(entry.name)' exists as \(existing.kind.rawValue), not \(kind.rawValue)")
+                }
+                // Sealing draws a fresh nonce: the same password keeps its stored form, so an unchanged file changes nothing.
+                if let stored = existing.settings.upstreamPassword, let password, (try? secrets.open(stored)) == password, SecretBox.isSealed(stored) {
+                    settings.upstreamPassword = stored
                 }
                 if existing.settings != settings {
                     existing.settings = settings

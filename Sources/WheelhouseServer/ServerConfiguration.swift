@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     /// The admin token to create on an empty store (`WHEELHOUSE_ADMIN_TOKEN`); random when nil.
     public var adminToken: String?
+    /// The key that encrypts upstream passwords at rest (`WHEELHOUSE_SECRET_KEY`, base64 of 32 bytes);
+    /// when nil the embedded default generates `<data>/secret-key` and a cluster stores no password.
+    public var secretKey: String?
     public var logLevel: Logger.Level
     /// The output the log handler writes to; when set, request lines are written to it directly (`AccessLog`).
     public var logSink: LogSink?

@@ -8,12 +8,12 @@ final class UpstreamFactory: Sendable {
     static let shared = UpstreamFactory()
     let client = HTTPUpstream.makeClient()
 
-    func upstream(for repository: Repository) throws -> any Upstream {
+    func upstream(for repository: Repository, secrets: SecretBox) throws -> any Upstream {
         guard let url = repository.settings.url else {
             throw WheelhouseError(.internalError, "remote repository '\(repository.name)' has no upstream URL")
         }
-        let credentials = repository.settings.upstreamUsername.map {
-            HTTPUpstream.Credentials(username: $0, password: repository.settings.upstreamPassword ?? "")
+        let credentials = try repository.settings.upstreamUsername.map {
+            HTTPUpstream.Credentials(username: $0, password: try repository.settings.upstreamPassword.map { try secrets.open($0) } ?? "")
         }
         return HTTPUpstream(
             baseURL: url, credentials: credentials, client: client,

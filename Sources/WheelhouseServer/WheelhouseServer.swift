@@ -17,17 +17,19 @@ public enum WheelhouseServer {
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
         let metadata = CachingMetadataStore(stores.metadata)
         try await metadata.migrate()
+        let secrets = try config.secretKey.map { try SecretBox(base64Key: $0) }
+            ?? SecretBox.loadOrCreate(path: config.dataDirectory + "/secret-key")
         return try await assemble(
             metadata: metadata, blobs: stores.blobs, staging: stores.staging,
             coordinator: InProcessFetchCoordinator(nodeID: config.nodeID), changeFeed: LocalChangeFeed(),
-            config: config, logger: logger, upstreams: upstreams)
+            secrets: secrets, config: config, logger: logger, upstreams: upstreams)
     }
 
     /// What every node does once its stores answer: the admin account, declared repositories, the
     /// remote and virtual machinery, access control and telemetry.
     static func assemble(
         metadata: CachingMetadataStore, blobs: any BlobStore, staging: String, coordinator: any FetchCoordinator,
-        changeFeed: any ChangeFeed, config: ServerConfiguration, logger: Logger,
+        changeFeed: any ChangeFeed, secrets: SecretBox, config: ServerConfiguration, logger: Logger,
         upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
     ) async throws -> WheelhouseServices {
         let blobs: any BlobStore = config.blobCacheBytes > 0 ? CachingBlobStore(blobs, budget: config.blobCacheBytes) : blobs
@@ -42,17 +44,33 @@ public enum WheelhouseServer {
         }
         if let file = config.configFile {
             try await DeclaredRepositories.apply(
-                config.declaredRepositories, file: file, metadata: metadata,
+                config.declaredRepositories, file: file, metadata: metadata, secrets: secrets,
                 environment: ProcessInfo.processInfo.environment, logger: logger)
         }
+        try await sealStoredPasswords(metadata: metadata, secrets: secrets, logger: logger)
         let telemetry = PrometheusTelemetry()
         let remote = RemoteProxy(
             metadata: metadata, blobs: blobs, coordinator: coordinator, downloads: InflightDownloads(), staging: staging,
-            logger: logger, upstreams: upstreams ?? UpstreamFactory.shared.upstream(for:), telemetry: telemetry)
+            logger: logger, upstreams: upstreams ?? { try UpstreamFactory.shared.upstream(for: $0, secrets: secrets) }, telemetry: telemetry)
         return WheelhouseServices(
             metadata: metadata, blobs: blobs, staging: staging, remote: remote,
             limits: .init(maxUploadBytes: config.maxUploadBytes), logger: logger, passwordLogin: config.passwordLogin,
-            telemetry: telemetry, changeFeed: changeFeed)
+            telemetry: telemetry, changeFeed: changeFeed, secrets: secrets)
+    }
+
+    /// Upstream passwords stored in clear by older versions are sealed at start; without a key (a
+    /// cluster without `WHEELHOUSE_SECRET_KEY`) they keep working and a warning says so.
+    static func sealStoredPasswords(metadata: any MetadataStore, secrets: SecretBox, logger: Logger) async throws {
+        for var repo in try await metadata.repositories() {
+            guard let password = repo.settings.upstreamPassword, !SecretBox.isSealed(password) else { continue }
+            guard secrets.hasKey else {
+                logger.warning("an upstream password is stored in clear: set WHEELHOUSE_SECRET_KEY to encrypt it", metadata: ["wh.repo": "\(repo.name)"])
+                continue
+            }
+            repo.settings.upstreamPassword = try secrets.seal(password)
+            try await metadata.updateRepository(repo)
+            logger.info("upstream password encrypted", metadata: ["wh.repo": "\(repo.name)"])
+        }
     }
 
     public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> Application<WheelhouseResponder> {

@@ -33,11 +33,14 @@ public struct VirtualRepositories: Sendable {
         return out
     }
 
-    public func page(_ virtual: Repository, project: String) async throws -> MergedPage {
+    /// The merged page of `project` as one reader may see it: only `members.readable` serve, but the
+    /// dependency-confusion guard looks at every local member, readable or not.
+    public func page(_ virtual: Repository, project: String, members view: VirtualMembers) async throws -> MergedPage {
         let now = Date()
-        if let cached = await cache.get(virtual.name, project, now: now) { return cached }
+        let key = view.cacheKey(virtual)
+        if let cached = await cache.get(key, project, now: now) { return cached }
         let generation = await cache.currentGeneration()
-        let members = try await leaves(of: virtual)
+        let members = view.all
         var localPages: [(Repository, StoredPage)] = []
         for member in members where member.kind == .local {
             if let page = try await metadata.page(repository: member.id, project: project) { localPages.append((member, page)) }
@@ -49,7 +52,7 @@ public struct VirtualRepositories: Sendable {
         var expiresAt = Date.distantFuture
         var failures: [String] = []
         var stale: String?
-        for member in members {
+        for member in view.served {
             let stored: StoredPage
             switch member.kind {
             case .local:
@@ -85,19 +88,41 @@ public struct VirtualRepositories: Sendable {
         let result = MergedPage(page: StoredPage(displayName: merged.name, rendered: merged.render()), servedBy: servedBy, staleReason: stale)
         // A page missing a failed member is served but not cached: the next request tries again.
         if failures.isEmpty {
-            await cache.put(virtual.name, project, result, expiresAt: expiresAt, generation: generation)
+            await cache.put(key, project, result, expiresAt: expiresAt, generation: generation)
         }
         return result
     }
 
-    /// The union of the members' project lists (remote members: their cached projects).
-    public func projectList(_ virtual: Repository) async throws -> [ProjectListEntry] {
+    /// The union of the readable members' project lists (remote members: their cached projects).
+    public func projectList(_ virtual: Repository, members: VirtualMembers) async throws -> [ProjectListEntry] {
         var byName: [String: ProjectListEntry] = [:]
-        for member in try await leaves(of: virtual) {
+        for member in members.served {
             for entry in try await metadata.projectList(repository: member.id) where byName[entry.normalizedName] == nil {
                 byName[entry.normalizedName] = entry
             }
         }
         return byName.values.sorted { $0.normalizedName < $1.normalizedName }
+    }
+}
+
+/// A virtual's leaf members as one reader sees them: all of them, which the dependency-confusion
+/// guard needs, and the names of those the reader may read, which are the only ones that serve.
+public struct VirtualMembers: Sendable {
+    public var all: [Repository]
+    public var readable: Set<String>
+
+    public init(all: [Repository], readable: Set<String>) {
+        self.all = all
+        self.readable = readable
+    }
+
+    public var served: [Repository] { all.filter { readable.contains($0.name) } }
+
+    /// Merged pages are cached per set of members served: a reader who may read every member (the
+    /// common case) shares the virtual's one entry; any other reader gets an entry of their set.
+    func cacheKey(_ virtual: Repository) -> String {
+        let served = self.served
+        if served.count == all.count { return virtual.name }
+        return virtual.name + "\u{1}" + served.map(\.name).joined(separator: ",")
     }
 }

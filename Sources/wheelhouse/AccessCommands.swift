@@ -95,7 +95,9 @@ struct TokenCommand: AsyncParsableCommand {
             let body = try await options.client().call(.GET, path) as? [String: Any]
             for t in body?["tokens"] as? [[String: Any]] ?? [] {
                 let state = t["revokedAt"] != nil ? "revoked" : "active"
-                print("\(t["id"] ?? "")\t\(t["user"] ?? "")\t\(t["name"] ?? "")\t\(t["prefix"] ?? "")…\t\(state)")
+                // The prefix is public (`whk_` + the id's start); a configured token has none.
+                let prefix = (t["prefix"] as? String).flatMap { $0.isEmpty ? nil : $0 + "…" } ?? "-"
+                print("\(t["id"] ?? "")\t\(t["user"] ?? "")\t\(t["name"] ?? "")\t\(prefix)\t\(state)")
             }
         }
     }

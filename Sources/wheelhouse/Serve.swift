@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
         if let port = port ?? env["WHEELHOUSE_PORT"].flatMap(Int.init) { configuration.port = port }
         if let data = data ?? env["WHEELHOUSE_DATA"] { configuration.dataDirectory = data }
         if let token = env["WHEELHOUSE_ADMIN_TOKEN"], !token.isEmpty { configuration.adminToken = token }
+        if let key = env["WHEELHOUSE_SECRET_KEY"], !key.isEmpty { configuration.secretKey = key }
         if let level = env["WHEELHOUSE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = level }
         if let config {
             // The file sets the server's defaults; flags and environment variables still win.

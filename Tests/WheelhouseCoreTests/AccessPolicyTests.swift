@@ -56,12 +56,79 @@ import Testing
         var limiter = FailedAuthLimiter(limit: 10, window: 60)
         let t0 = Date(timeIntervalSince1970: 0)
         for i in 0..<10 {
-            #expect(limiter.retryAfter(["addr:1"], now: t0.addingTimeInterval(Double(i))) == nil)
-            limiter.recordFailure(["addr:1"], now: t0.addingTimeInterval(Double(i)))
+            #expect(limiter.retryAfter(address: "1", now: t0.addingTimeInterval(Double(i))) == nil)
+            limiter.recordFailure(address: "1", now: t0.addingTimeInterval(Double(i)))
         }
-        #expect(limiter.retryAfter(["addr:1"], now: t0.addingTimeInterval(10)) == 50)
-        #expect(limiter.retryAfter(["addr:2"], now: t0.addingTimeInterval(10)) == nil)
-        #expect(limiter.retryAfter(["addr:1"], now: t0.addingTimeInterval(61)) == nil)
+        #expect(limiter.retryAfter(address: "1", now: t0.addingTimeInterval(10)) == 50)
+        #expect(limiter.retryAfter(address: "2", now: t0.addingTimeInterval(10)) == nil)
+        #expect(limiter.retryAfter(address: "1", now: t0.addingTimeInterval(61)) == nil)
+    }
+
+    @Test func failuresNamingAUserFromManyAddressesMeetTheMuchHigherNameBound() {
+        var limiter = FailedAuthLimiter(limit: 10, userLimit: 100, window: 60)
+        let t0 = Date(timeIntervalSince1970: 0)
+        // Ten failures naming alice from ten addresses: neither alice nor any address is limited.
+        for i in 0..<10 { limiter.recordFailure(address: "a\(i)", user: "alice", now: t0) }
+        #expect(limiter.retryAfter(address: "elsewhere", user: "alice", now: t0) == nil)
+        #expect(limiter.retryAfter(address: "a0", user: "alice", now: t0) == nil)
+        // Tokens are not counted by name: a token failure from one address counts for that address only.
+        for _ in 0..<10 { limiter.recordFailure(address: "nat", now: t0) }
+        #expect(limiter.retryAfter(address: "nat", now: t0) == 60)
+        #expect(limiter.retryAfter(address: "other", user: "alice", now: t0) == nil)
+        // A hundred password failures for one name limit guessing that name everywhere.
+        for i in 10..<100 { limiter.recordFailure(address: "a\(i)", user: "alice", now: t0) }
+        #expect(limiter.retryAfter(address: "fresh", user: "alice", now: t0.addingTimeInterval(1)) == 59)
+        #expect(limiter.retryAfter(address: "fresh", user: "bob", now: t0.addingTimeInterval(1)) == nil)
+    }
+
+    @Test func aTokenInTheUserFieldIsATokenCandidate() {
+        let pipStyle = Credentials.basic(user: "whk_abc", password: "")
+        #expect(pipStyle.tokenCandidate == "whk_abc")
+        #expect(pipStyle.userName == nil)
+        #expect(Credentials.basic(user: "__token__", password: "whk_x").userName == nil)
+        #expect(Credentials.basic(user: "alice", password: "whk_x").tokenCandidate == "whk_x")
+        #expect(Credentials.basic(user: "alice", password: "pw").userName == "alice")
+        #expect(Credentials.bearer(token: "whk_x").userName == nil)
+    }
+
+    @Test func failedLoginsAreAuditedWithoutCredentials() {
+        #expect(Credentials.basic(user: "whk_secretpart", password: "").auditActor(isUser: false) == "whk_…")
+        #expect(Credentials.basic(user: "whk_secretpart", password: "x").auditActor(isUser: true) == "whk_…")
+        #expect(Credentials.basic(user: "hunter2-typed-here", password: "").auditActor(isUser: false) == "unknown")
+        #expect(Credentials.basic(user: "alice", password: "wrong").auditActor(isUser: true) == "alice")
+        #expect(Credentials.basic(user: "__token__", password: "wrong").auditActor(isUser: false) == "__token__")
+        #expect(Credentials.bearer(token: "whk_secret").auditActor(isUser: false) == "unknown")
+    }
+
+    @Test func tokenListsShowOnlyThePublicPrefix() {
+        let id = "0f1e2d3c-aaaa-bbbb-cccc-000000000000"
+        var token = TokenRecord(
+            id: id, userID: 1, userName: "a", name: "t", hash: "h", prefix: TokenRecord.publicPrefix(id: id), scopes: nil,
+            expiresAt: nil, createdAt: Date())
+        #expect(token.displayPrefix == "whk_0f1e2d3c")
+        token.prefix = "whk_Ab3dEf"  // a row of an older version: the secret's first characters
+        #expect(token.displayPrefix == "")
+        token.prefix = ""  // a configured token
+        #expect(token.displayPrefix == "")
+    }
+
+    @Test func upstreamPasswordsAreSealed() throws {
+        func randomBox() throws -> SecretBox {
+            try SecretBox(base64Key: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
+        }
+        let box = try randomBox()
+        let sealed = try box.seal("svc-password")
+        #expect(SecretBox.isSealed(sealed) && !sealed.contains("svc-password"))
+        #expect(try box.seal("svc-password") != sealed)
+        #expect(try box.open(sealed) == "svc-password")
+        #expect(try box.sealIfNeeded(sealed) == sealed)
+        #expect(try box.open("stored-in-clear") == "stored-in-clear")
+        #expect(throws: WheelhouseError.self) { try randomBox().open(sealed) }
+        // A cluster without WHEELHOUSE_SECRET_KEY refuses to store a password.
+        #expect(throws: WheelhouseError.self) { try SecretBox(key: nil).seal("svc-password") }
+        #expect(throws: WheelhouseError.self) { try SecretBox(base64Key: "c2hvcnQ=") }
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(try SecretBox(base64Key: key).open(try SecretBox(base64Key: key + "\n").seal("p")) == "p")
     }
 
     @Test func credentialsParse() {

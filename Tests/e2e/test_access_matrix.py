@@ -18,7 +18,9 @@ Principals (built once per module, on the module's server):
   disabled     Bearer token of a disabled user that had write
   disabled-pw  Basic name:password of a disabled user that had write
   wrong-owner  Basic <another existing user>:<the writer's token>: 401
-  virt-reader  read granted on V only: V readable, L and R not (virtual checks the virtual only)
+  virt-reader  read granted on V only: V readable, L and R not; a virtual serves a member only to
+               readers of that member, so V lists nothing ("EMPTY": 200 without the project) and
+               its page and files are 404
   member-writer write granted on L and R only: nothing on V (members' grants don't matter)
 
 Repositories: L local (the member and deployTo of V), R remote over a fake upstream with a cached
@@ -118,7 +120,7 @@ MATRIX = [
     ("virtual", "disabled",       *DENIED),
     ("virtual", "disabled-pw",    *DENIED),
     ("virtual", "wrong-owner",    *DENIED),
-    ("virtual", "virt-reader",    200, 200, 200, 200, 403, 403, 403, 403, 403, 201, 200),
+    ("virtual", "virt-reader",    "EMPTY", 404, 404, 404, 403, 403, 403, 403, 403, 201, 200),
     ("virtual", "member-writer",  403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403),
 
     # A local repository with anonymousRead: read for everyone, writes as before; bad credentials
@@ -450,8 +452,11 @@ def test_access_matrix(world, row):
     who = world.principals[principal]
     problems = []
     for action, expected in zip(ACTIONS, cells):
-        expected = PLACEHOLDERS.get(expected, expected)
+        empty = expected == "EMPTY"
+        expected = 200 if empty else PLACEHOLDERS.get(expected, expected)
         r, problem = RUN[action](world, kind, who.headers(), fresh_source())
+        if empty:
+            problem = None if problem else "the project is listed"
         if r.status != expected:
             problems.append(f"{kind}/{principal}/{action}: expected {expected}, got {r.status} "
                             f"{r.reason} {r.text[:200]!r}")

@@ -1,13 +1,14 @@
-"""Brute force: failed authentications are limited per client address and per user name (10 a minute,
-then 429 with Retry-After), and audited with the client address.
+"""Brute force: failed authentications are limited per client address (10 a minute) and, for password
+logins, per user name (100 a minute); past a limit, failed attempts get 429 with Retry-After. Every
+failure is audited with the client address.
 
 The limiter lives in the server process, so each test starts a server of its own. Client addresses
 are chosen per request (127.x.y.z loopback addresses), so "one address" is exactly one.
 
-Observed and asserted: once an address is limited, every authenticated request from it is refused
-with 429, a correct token included, until the oldest failure leaves the one-minute window (the
-limiter is checked before the credentials); other addresses are unaffected. A user name that is
-limited is refused with 429 even with the right password, from any address.
+The credential is checked first and only failures are refused: a valid token always works, from a
+limited address too (a CI fleet behind one NAT address is not stalled by a few misconfigured jobs),
+and naming a user from elsewhere cannot lock that user out. A password is guessable, so while its
+address is limited it is not checked at all (429), unless it was verified within the last minute.
 """
 
 from __future__ import annotations
@@ -26,70 +27,75 @@ def retry_after(r) -> int:
     return int(value)
 
 
-def test_eleventh_wrong_password_from_one_address(start_server):
+def test_eleventh_failure_from_one_address(start_server):
     server = start_server()
     started = datetime.now(timezone.utc) - timedelta(seconds=5)
     repo = create_repo(server, "local", "acc-rl")
     victim, pw = create_user(server, unique("victim"))
     grant(server, repo, victim, "read")
     tok = create_token(server, user=victim)["token"]
-    attacker = fresh_source(5)
+    other, other_pw = create_user(server, unique("other"))
+    grant(server, repo, other, "read")
+    nat = fresh_source(5)
+    # The victim's password was verified a moment ago (pip sends it with every request).
+    ok(get_page(server, repo, None, basic(victim, pw), source=nat), 200)
 
-    # Ten wrong passwords, each for another user name (so only the address can be what is counted).
+    # Ten failures from one address (a NAT in front of CI runners), each naming another user.
     names = [unique("guess") for _ in range(11)]
     for i, name in enumerate(names[:10]):
-        r = get_page(server, repo, None, basic(name, "wrong-password"), source=attacker)
+        r = get_page(server, repo, None, basic(name, "wrong-password"), source=nat)
         assert r.status == 401, f"attempt {i + 1}: {r}"
         assert r.header("WWW-Authenticate") == CHALLENGE, str(r)
-    r = get_page(server, repo, None, basic(names[10], "wrong-password"), source=attacker)
+    r = get_page(server, repo, None, basic(names[10], "wrong-password"), source=nat)
     assert r.status == 429, f"the 11th failure within a minute: {r}"
     wait = retry_after(r)
     assert 1 <= wait <= 60, str(r)
+    r = get_page(server, repo, None, bearer("whk_not-a-token"), source=nat)
+    assert r.status == 429, f"a wrong token from the limited address: {r}"
     first_refusal = time.monotonic()
 
-    # The right token from the same address is refused too (the address is limited)...
-    r = get_page(server, repo, None, bearer(tok), source=attacker)
-    assert r.status == 429, f"a correct token from the limited address: {r}"
-    assert 1 <= retry_after(r) <= 60
-    r = api(server, "GET", "/whoami", auth=basic(victim, pw), source=attacker)
-    assert r.status == 429, f"a correct password from the limited address: {r}"
-    # ... while another address is not affected.
-    ok(get_page(server, repo, None, bearer(tok), source=fresh_source(5)), 200)
-    ok(get_page(server, repo, None, basic(victim, pw), source=fresh_source(5)), 200)
+    # Valid credentials from the same address are not refused: the token, and the password verified
+    # within the last minute...
+    for i in range(3):
+        ok(get_page(server, repo, None, bearer(tok), source=nat), 200)
+        ok(api(server, "GET", "/whoami", auth=basic("__token__", tok), source=nat), 200)
+    ok(get_page(server, repo, None, basic(victim, pw), source=nat), 200)
+    # ... but a password not verified lately is not checked while the address is limited (guessing).
+    r = get_page(server, repo, None, basic(other, other_pw), source=nat)
+    assert r.status == 429, f"an unverified password from the limited address: {r}"
+    ok(get_page(server, repo, None, basic(other, other_pw), source=fresh_source(5)), 200)
 
-    # Every failure is in the audit log, with the client address and the user name tried.
+    # Every failure is in the audit log with the client address; names of no user are not logged
+    # (they may be secrets typed into the wrong field).
     entries = audit(server, action="login.failed", since=started.strftime("%Y-%m-%dT%H:%M:%SZ"), limit=1000)
-    mine = [e for e in entries if e.get("client") == attacker]
-    assert {e["actor"] for e in mine} >= set(names[:10]), entries
-    assert len(mine) >= 10, entries
-    assert all(e["action"] == "login.failed" for e in mine)
-    # The CLI-style filter by actor finds one of them.
-    assert [e["client"] for e in audit(server, actor=names[0], action="login.failed")] == [attacker]
+    mine = [e for e in entries if e.get("client") == nat]
+    assert len(mine) >= 12, entries
+    assert {e["actor"] for e in mine} <= {"unknown", other}, mine
+    assert not set(names) & {e["actor"] for e in entries}
 
-    # After the window the same address may authenticate again.
+    # After the window the same address may fail again without 429.
     time.sleep(max(0.0, wait - (time.monotonic() - first_refusal)) + 1.5)
-    r = get_page(server, repo, None, bearer(tok), source=attacker)
-    assert r.status == 200, f"the correct token after Retry-After ({wait} s) passed: {r}"
+    r = get_page(server, repo, None, basic(other, "wrong-again"), source=nat)
+    assert r.status == 401, f"a failure after Retry-After ({wait} s) passed: {r}"
 
 
-def test_eleventh_wrong_password_for_one_user(start_server):
+def test_failures_naming_a_user_do_not_lock_them_out(start_server):
     server = start_server()
     repo = create_repo(server, "local", "acc-rl")
     victim, pw = create_user(server, unique("victim"))
     grant(server, repo, victim, "read")
+    tok = create_token(server, user=victim)["token"]
 
-    # Ten wrong passwords for one user name, each from another address.
-    for i in range(10):
+    # Twenty wrong passwords for one user name, each from another address: each a plain 401.
+    for i in range(20):
         r = get_page(server, repo, None, basic(victim, f"wrong-{i}"), source=fresh_source(6))
         assert r.status == 401, f"attempt {i + 1}: {r}"
-    r = get_page(server, repo, None, basic(victim, "wrong-10"), source=fresh_source(6))
-    assert r.status == 429, f"the 11th failure for {victim} within a minute: {r}"
-    assert 1 <= retry_after(r) <= 60
-    # The user name is limited, so even the right password is refused, from any address.
-    r = get_page(server, repo, None, basic(victim, pw), source=fresh_source(6))
-    assert r.status == 429, f"the right password for a limited user name: {r}"
+    # The victim is not locked out: token and password work, from any address.
+    ok(get_page(server, repo, None, bearer(tok), source=fresh_source(6)), 200)
+    ok(get_page(server, repo, None, basic(victim, pw), source=fresh_source(6)), 200)
+    ok(get_page(server, repo, None, basic("__token__", tok), source=fresh_source(6)), 200)
 
     entries = audit(server, actor=victim, action="login.failed", limit=100)
-    assert len(entries) >= 10, entries
-    assert len({e["client"] for e in entries}) >= 10, "each failure audited with its own client address"
+    assert len(entries) >= 20, entries
+    assert len({e["client"] for e in entries}) >= 20, "each failure audited with its own client address"
     assert all(e["client"].startswith("127.6.") for e in entries), entries

@@ -42,7 +42,8 @@ def test_pages_answer_as_the_plain_urls(server, filled, prefix):
             r = get(compat + path, accept, headers={"If-None-Match": a.header("ETag")})
             assert r.status == 304, f"{path} {accept}:\n{r}"
     assert get(compat + "/simple/nothing-here/").status == get(plain + "/simple/nothing-here/").status == 404
-    assert get(f"{server.url}/{prefix}/no-such-repo-x/simple/").status == 404
+    # Anonymous: a missing repository answers as a private one does (docs/security.md).
+    assert get(f"{server.url}/{prefix}/no-such-repo-x/simple/").status == 401
     assert get(compat + "/simple/whalpha/", accept="application/xml").status == 406
 
     # Redirects keep the prefix.

@@ -148,12 +148,14 @@ def test_unknown_files_are_404(server, frepo, alpha10):
         f"/{frepo}/files/{'0' * 64}/{name}.metadata",
         f"/{frepo}/files/{sha}/whalpha-9.9-py3-none-any.whl",
         f"/{frepo}/files/{sha}/whalpha-9.9-py3-none-any.whl.metadata",
-        f"/no-such-repo/files/{sha}/{name}",
         f"/{server.new_repo('empty')}/files/{sha}/{name}",  # stored, but in another repository
     ]:
         for method in ("GET", "HEAD"):
             r = request(method, server.url + path)
             assert r.status == 404, f"{method} {path}: {r}"
+    # A missing repository: 401 to anonymous clients, as a private one answers (docs/security.md).
+    for method in ("GET", "HEAD"):
+        assert request(method, server.url + f"/no-such-repo/files/{sha}/{name}").status == 401
 
 
 @pytest.mark.parametrize("cache_mib", ["16", "0"])

@@ -109,8 +109,12 @@ def test_json_project_page(server, srepo, gamma01):
 
 def test_unknown_project_and_repository_are_404(server, srepo):
     assert request("GET", page(server, srepo, "nothere")).status == 404
-    assert request("GET", page(server, "no-such-repo")).status == 404
-    assert request("GET", page(server, "no-such-repo", "whalpha")).status == 404
+    # Anonymous clients get the 401 of a private repository: the answer does not tell what exists.
+    assert request("GET", page(server, "no-such-repo")).status == 401
+    assert request("GET", page(server, "no-such-repo", "whalpha")).status == 401
+    auth = {"Authorization": f"Bearer {server.admin_token}"}
+    assert request("GET", page(server, "no-such-repo"), headers=auth).status == 404
+    assert request("GET", page(server, "no-such-repo", "whalpha"), headers=auth).status == 404
 
 
 @pytest.mark.parametrize("accept", [JSON_TYPE, "text/html"])

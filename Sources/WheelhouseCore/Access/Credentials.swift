@@ -26,12 +26,28 @@ public enum Credentials: Sendable, Equatable {
         }
     }
 
-    /// The secret that may be a token: the bearer token, or the Basic password (`__token__`/user + token).
+    /// The secret that may be a token: the bearer token, or the Basic password (`__token__`/user + token),
+    /// or the Basic user name when the password is empty: pip users write `https://TOKEN@host/simple/`.
     public var tokenCandidate: String {
         switch self {
         case .bearer(let token): token
-        case .basic(_, let password): password
+        case .basic(let user, let password): password.isEmpty ? user : password
         }
+    }
+
+    /// The user a Basic login names: nil for a bearer token, `__token__`, or a token in the user field.
+    public var userName: String? {
+        guard case .basic(let user, let password) = self, !user.isEmpty, user != "__token__", !password.isEmpty else { return nil }
+        return user
+    }
+
+    /// Who a failed login claimed to be, safe for the audit log: the user field is logged only when it
+    /// names an existing user (`isUser`), because people type tokens and passwords into it.
+    public func auditActor(isUser: Bool) -> String {
+        guard case .basic(let user, _) = self, !user.isEmpty else { return "unknown" }
+        if user == "__token__" { return user }
+        if user.hasPrefix("whk_") { return "whk_…" }
+        return isUser ? user : "unknown"
     }
 }
 

@@ -32,7 +32,9 @@ public struct TokenRecord: Sendable, Equatable {
     public var userName: String
     public var name: String
     public var hash: String
-    /// The first characters of the secret, to recognise a token in lists without revealing it.
+    /// What lists show to recognise the token: `publicPrefix(id:)` for generated tokens, empty for a
+    /// configured one (`WHEELHOUSE_ADMIN_TOKEN`). Rows written before this held the secret's first
+    /// characters; `displayPrefix` hides those.
     public var prefix: String
     public var scopes: [TokenScope]?
     public var expiresAt: Date?
@@ -56,6 +58,12 @@ public struct TokenRecord: Sendable, Equatable {
         self.lastUsedAt = lastUsedAt
         self.createdAt = createdAt
     }
+
+    /// Not part of the secret: `whk_` and the start of the token's id.
+    public static func publicPrefix(id: String) -> String { "whk_" + id.prefix(8) }
+
+    /// The prefix when it is the public one; never characters of the secret.
+    public var displayPrefix: String { prefix == Self.publicPrefix(id: id) ? prefix : "" }
 
     public func isUsable(at now: Date) -> Bool {
         revokedAt == nil && (expiresAt.map { $0 > now } ?? true)

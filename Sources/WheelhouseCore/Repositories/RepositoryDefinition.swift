@@ -43,8 +43,9 @@ public struct RepositoryDefinition: Sendable, Equatable {
     }
 
     /// Validates the definition against the kind and the other repositories (members exist, no
-    /// cycle, `deployTo` is a local member) and returns the settings to store.
-    public func validatedSettings(metadata: any MetadataStore) async throws -> RepositorySettings {
+    /// cycle, `deployTo` is a local member) and returns the settings to store, the upstream password
+    /// sealed with `secrets`.
+    public func validatedSettings(metadata: any MetadataStore, secrets: SecretBox) async throws -> RepositorySettings {
         var settings = RepositorySettings(anonymousRead: anonymousRead)
         switch kind {
         case .local:
@@ -62,7 +63,7 @@ public struct RepositoryDefinition: Sendable, Equatable {
             settings.negativeTTL = negativeTTL ?? 60
             settings.offline = offline ?? false
             settings.upstreamUsername = username
-            settings.upstreamPassword = password
+            settings.upstreamPassword = try password.map { try secrets.sealIfNeeded($0) }
         case .virtual:
             let members = members ?? []
             guard !members.isEmpty else { throw WheelhouseError.badRequest("a virtual repository needs \"members\"") }

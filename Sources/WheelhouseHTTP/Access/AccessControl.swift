@@ -9,16 +9,18 @@ import WheelhouseCore
 ///
 /// Credentials come the ways clients send them: `Bearer <token>`; Basic with a token as password and
 /// `__token__` or the token's owner as user (twine, and pip's `https://user:token@host/...`); Basic with
-/// a user's password (people; can be switched off). Failed attempts are rate-limited per client address
-/// and per user name; every failure is audited.
+/// the token as user and no password (pip's `https://token@host/...`); Basic with a user's password
+/// (people; can be switched off). The credential is checked first and only failures are limited: per
+/// client address, and per user name for password logins (`FailedAuthLimiter`); every failure is audited.
 public final class AccessControl: Sendable {
     let metadata: any MetadataStore
     let audit: AuditLog
     let passwordLogin: Bool
     let limiter = NIOLockedValueBox(FailedAuthLimiter())
     let tokenUses = NIOLockedValueBox([String: Date]())
-    /// Successful password checks, keyed by a digest of user and password, for a minute: pip sends the
-    /// password with every request and scrypt is slow on purpose.
+    /// Successful password checks for a minute, keyed by a digest of user, password and the stored
+    /// hash: pip sends the password with every request and scrypt is slow on purpose. The stored hash
+    /// is read on every request anyway, so a changed password misses the cache on every node at once.
     let passwordCache = NIOLockedValueBox([String: (userID: Int64, until: Date)]())
 
     public init(metadata: any MetadataStore, audit: AuditLog, passwordLogin: Bool = true, limiter: FailedAuthLimiter = .init()) {
@@ -28,63 +30,116 @@ public final class AccessControl: Sendable {
         self.limiter.withLockedValue { $0 = limiter }
     }
 
-    /// The principal of the request; nil when anonymous. Throws 401 for bad credentials, 429 when rate-limited.
+    /// What checking a credential found.
+    enum Check {
+        case valid(Principal)
+        case invalid
+        /// A password not checked because its address or user name is limited.
+        case limited(Int)
+    }
+
+    /// The principal of the request; nil when anonymous. Throws 401 for bad credentials, 429 when a
+    /// failed attempt comes from a limited address (or names a limited user).
     func authenticate(_ request: Request, context: WheelhouseContext) async throws -> Principal? {
         guard let header = request.headers[.authorization] else { return nil }
         guard let credentials = Credentials(authorization: header) else {
             throw WheelhouseError.unauthorized("unsupported Authorization header: use Bearer or Basic")
         }
         let now = Date()
-        var keys = ["addr:\(context.remoteAddress ?? "?")"]
-        if case .basic(let user, _) = credentials, !user.isEmpty, user != "__token__" { keys.append("user:\(user)") }
-        if let wait = limiter.withLockedValue({ $0.retryAfter(keys, now: now) }) {
+        let address = context.remoteAddress ?? "?"
+        var wait: Int?
+        switch try await check(credentials, address: address, now: now) {
+        case .valid(let principal):
+            return principal
+        case .limited(let seconds):
+            wait = seconds
+        case .invalid:
+            wait = limiter.withLockedValue { limiter in
+                if let wait = limiter.retryAfter(address: address, user: credentials.userName, now: now) { return wait }
+                limiter.recordFailure(address: address, user: credentials.userName, now: now)
+                return nil
+            }
+        }
+        var isUser = false
+        if let name = credentials.userName { isUser = try await metadata.user(named: name) != nil }
+        let actor = credentials.auditActor(isUser: isUser)
+        await audit.record(AuditEntry(actor: actor, action: "login.failed", target: request.uri.path, client: context.remoteAddress))
+        if let wait {
             throw WheelhouseError(.tooManyRequests, "too many failed authentication attempts; retry in \(wait) s", headers: [("Retry-After", String(wait))])
         }
-        if let principal = try await principal(for: credentials, now: now) { return principal }
-        limiter.withLockedValue { $0.recordFailure(keys, now: now) }
-        let actor: String = if case .basic(let user, _) = credentials, !user.isEmpty { user } else { "unknown" }
-        await audit.record(AuditEntry(actor: actor, action: "login.failed", target: request.uri.path, client: context.remoteAddress))
         throw WheelhouseError.unauthorized("invalid credentials")
     }
 
-    func principal(for credentials: Credentials, now: Date) async throws -> Principal? {
-        let candidate = credentials.tokenCandidate
-        let hash = TokenHash.hash(candidate)
+    func check(_ credentials: Credentials, address: String, now: Date) async throws -> Check {
+        let hash = TokenHash.hash(credentials.tokenCandidate)
         if let (token, user) = try await metadata.token(hash: hash), ConstantTime.equal(token.hash, hash) {
-            guard token.isUsable(at: now), !user.isDisabled else { return nil }
-            if case .basic(let name, _) = credentials, !name.isEmpty, name != "__token__", name != user.name { return nil }
+            guard token.isUsable(at: now), !user.isDisabled else { return .invalid }
+            if let name = credentials.userName, name != user.name { return .invalid }
             tokenUses.withLockedValue { $0[token.id] = now }
-            return Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin, tokenID: token.id, scopes: token.scopes)
+            return .valid(Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin, tokenID: token.id, scopes: token.scopes))
         }
-        guard passwordLogin, case .basic(let name, let password) = credentials, !name.isEmpty, name != "__token__" else { return nil }
-        let cacheKey = TokenHash.hash(name + "\u{0}" + password)
-        let cached = passwordCache.withLockedValue { $0[cacheKey] }
-        guard let user = try await metadata.user(named: name), !user.isDisabled, let stored = user.passwordHash else { return nil }
-        if let cached, cached.userID == user.id, cached.until > now {
-            return Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin)
+        guard passwordLogin, let name = credentials.userName, case .basic(_, let password) = credentials else { return .invalid }
+        guard let user = try await metadata.user(named: name), !user.isDisabled, let stored = user.passwordHash else { return .invalid }
+        let cacheKey = TokenHash.hash(name + "\u{0}" + password + "\u{0}" + stored)
+        let principal = Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin)
+        if let cached = passwordCache.withLockedValue({ $0[cacheKey] }), cached.userID == user.id, cached.until > now {
+            return .valid(principal)
         }
+        // A password is guessable, unlike a token: while its address or name is limited it is not
+        // checked at all (only one verified within the last minute, above, still passes).
+        if let wait = limiter.withLockedValue({ $0.retryAfter(address: address, user: name, now: now) }) { return .limited(wait) }
         let ok = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(password, against: stored) }
-        guard ok else { return nil }
+        guard ok else { return .invalid }
         passwordCache.withLockedValue { cache in
             if cache.count > 10_000 { cache.removeAll() }
             cache[cacheKey] = (user.id, now.addingTimeInterval(60))
         }
-        return Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin)
+        return .valid(principal)
     }
 
     /// Requires `level` on `repository`: 401 (with a challenge) when anonymous, 403 when not enough.
     @discardableResult
     func require(_ level: AccessLevel, on repository: Repository, _ request: Request, context: WheelhouseContext) async throws -> Principal? {
         let principal = try await authenticate(request, context: context)
+        try await require(level, on: repository, principal: principal)
+        return principal
+    }
+
+    /// Requires `level` on `repository` of an already authenticated principal.
+    func require(_ level: AccessLevel, on repository: Repository, principal: Principal?) async throws {
+        if let have = try await self.level(of: principal, on: repository), have >= level { return }
+        guard let principal else { throw WheelhouseError.unauthorized() }
+        throw WheelhouseError.forbidden("'\(principal.userName)' lacks \(level.rawValue) access to '\(repository.name)'")
+    }
+
+    /// What `principal` may do on `repository` (nil: nothing).
+    func level(of principal: Principal?, on repository: Repository) async throws -> AccessLevel? {
         let anonymousRead = repository.settings.anonymousRead ?? false
-        if level == .read, anonymousRead { return principal }
         let grant: AccessLevel? = if let principal, !principal.isAdmin {
             try await metadata.grant(repository: repository.id, userID: principal.userID)
         } else { nil }
-        let have = AccessPolicy.level(of: principal, on: repository.name, grant: grant, anonymousRead: anonymousRead)
-        if let have, have >= level { return principal }
-        guard let principal else { throw WheelhouseError.unauthorized() }
-        throw WheelhouseError.forbidden("'\(principal.userName)' lacks \(level.rawValue) access to '\(repository.name)'")
+        return AccessPolicy.level(of: principal, on: repository.name, grant: grant, anonymousRead: anonymousRead)
+    }
+
+    /// The names of the repositories among `repositories` that `principal` may read.
+    func readable(_ repositories: [Repository], principal: Principal?) async throws -> Set<String> {
+        var names: Set<String> = []
+        for repository in repositories {
+            // anonymousRead answers without asking the store for a grant: the common case stays cheap.
+            if repository.settings.anonymousRead == true {
+                names.insert(repository.name)
+            } else if try await level(of: principal, on: repository) != nil {
+                names.insert(repository.name)
+            }
+        }
+        return names
+    }
+
+    /// A repository that does not exist: anonymous clients get the 401 a private one gives, so the
+    /// answer does not tell which private repositories exist; signed-in users get 404.
+    func missingRepository(_ name: String, _ request: Request, context: WheelhouseContext) async throws -> Never {
+        guard try await authenticate(request, context: context) != nil else { throw WheelhouseError.unauthorized() }
+        throw WheelhouseError.notFound("repository '\(name)' not found")
     }
 
     /// Any authenticated user.

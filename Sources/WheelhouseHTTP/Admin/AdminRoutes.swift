@@ -113,9 +113,10 @@ struct AdminCall {
     var access: AccessControl { services.access }
     var metadata: any MetadataStore { services.metadata }
 
+    /// The named repository; when it does not exist, 401 to anonymous clients (as a private one answers).
     func repository(_ name: String) async throws -> Repository {
         guard let repo = try await metadata.repository(named: name) else {
-            throw WheelhouseError.notFound("repository '\(name)' not found")
+            try await access.missingRepository(name, request, context: context)
         }
         return repo
     }

@@ -38,7 +38,8 @@ struct RepositoryAdmin {
             name: body.name, kind: kind, anonymousRead: f.anonymousRead, url: f.url, metadataTTL: f.metadataTTL,
             negativeTTL: f.negativeTTL, offline: f.offline, username: f.username, password: f.password,
             members: f.members, deployTo: f.deployTo, allowRemote: f.allowRemote
-        ).validatedSettings(metadata: call.metadata)
+        ).validatedSettings(metadata: call.metadata, secrets: call.services.secrets)
+        try await requireMemberRights(principal, adding: settings.members ?? [], deployTo: settings.deployTo)
         let repo = try await call.metadata.createRepository(name: body.name, kind: kind, settings: settings)
         await call.services.invalidateCaches("repository.create")
         await call.audit(principal, "repository.create", repository: repo.name, details: ["type": kind.rawValue])
@@ -68,6 +69,13 @@ struct RepositoryAdmin {
         let body = try await call.decode(RepositoryPatchRequest.self)
         var definition = RepositoryDefinition(repo)
         if let v = body.anonymousRead { definition.anonymousRead = v }
+        if let v = body.url, (v.hasSuffix("/") ? v : v + "/") != definition.url {
+            // Stored credentials belong to the upstream they were given for: with a new URL only the
+            // credentials given in this request count, so an admin of this repository cannot send
+            // the stored ones to a server of theirs.
+            definition.username = nil
+            definition.password = nil
+        }
         if let v = body.url { definition.url = v }
         if let v = body.metadataTTL { definition.metadataTTL = v }
         if let v = body.negativeTTL { definition.negativeTTL = v }
@@ -84,11 +92,29 @@ struct RepositoryAdmin {
         if repo.kind != .virtual, [body.members as Any?, body.deployTo, body.allowRemote].contains(where: { $0 != nil }) {
             throw WheelhouseError.badRequest("members, deployTo and allowRemote apply to virtual repositories only")
         }
-        repo.settings = try await definition.validatedSettings(metadata: call.metadata)
+        let settings = try await definition.validatedSettings(metadata: call.metadata, secrets: call.services.secrets)
+        let added = (settings.members ?? []).filter { !(repo.settings.members ?? []).contains($0) }
+        try await requireMemberRights(principal, adding: added, deployTo: settings.deployTo == repo.settings.deployTo ? nil : settings.deployTo)
+        repo.settings = settings
         try await call.metadata.updateRepository(repo)
         await call.services.invalidateCaches("write")
         await call.audit(principal, "repository.update", repository: name, details: body.auditDetails)
         return try Responses.json(.ok, RepositoryView(repo))
+    }
+
+    /// A virtual serves its members and deploys into `deployTo`: whoever adds a member must be able to
+    /// read it (a virtual member: every leaf under it) and whoever sets `deployTo` must be able to write
+    /// there, or a repository admin could widen their own rights. Server admins pass; their scoped tokens are checked.
+    func requireMemberRights(_ principal: Principal?, adding members: [String], deployTo: String?) async throws {
+        for name in members {
+            let member = try await call.repository(name)
+            let leaves = if member.kind == .virtual { try await call.services.virtual.leaves(of: member) } else { [member] }
+            for leaf in leaves { try await call.access.require(.read, on: leaf, principal: principal) }
+        }
+        if let deployTo {
+            let target = try await call.repository(deployTo)
+            try await call.access.require(.write, on: target, principal: principal)
+        }
     }
 
     /// Declared repositories are owned by their configuration file: the API must not make them drift.

@@ -32,7 +32,7 @@ struct TokenAdmin {
             id = t.id
             name = t.name
             user = t.userName
-            prefix = t.prefix
+            prefix = t.displayPrefix
             scopes = t.scopes
             expiresAt = t.expiresAt
             revokedAt = t.revokedAt
@@ -59,9 +59,10 @@ struct TokenAdmin {
         if let scopes = body.scopes, scopes.isEmpty { throw WheelhouseError.badRequest("scopes must not be empty: omit it for an unrestricted token") }
         let secret = TokenHash.generate()
         let now = Date()
+        let id = UUID().uuidString.lowercased()
         let record = TokenRecord(
-            id: UUID().uuidString.lowercased(), userID: owner.id, userName: owner.name, name: body.name,
-            hash: TokenHash.hash(secret), prefix: String(secret.prefix(10)), scopes: body.scopes,
+            id: id, userID: owner.id, userName: owner.name, name: body.name,
+            hash: TokenHash.hash(secret), prefix: TokenRecord.publicPrefix(id: id), scopes: body.scopes,
             expiresAt: body.expiresIn.map { now.addingTimeInterval(TimeInterval($0)) }, createdAt: now)
         try await call.metadata.createToken(record)
         await call.audit(principal, "token.create", target: record.id, details: ["user": owner.name, "name": body.name])

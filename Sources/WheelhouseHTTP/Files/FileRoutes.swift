@@ -1,21 +1,23 @@
 import Hummingbird
 import WheelhouseCore
 import WheelhouseRemote
+import WheelhouseVirtual
 
 /// Distribution files and their core-metadata files: immutable, content-addressed, streamed.
 struct FileRoutes {
     let services: WheelhouseServices
     static let metadataSuffix = ".metadata"
 
-    func file(_ request: Request, repository: Repository, sha256: String, filename: String) async throws -> Response {
+    /// - Parameter members: for a virtual, its leaf members and which of them the reader may read.
+    func file(_ request: Request, repository: Repository, sha256: String, filename: String, members: VirtualMembers? = nil) async throws -> Response {
         let isMetadata = filename.hasSuffix(Self.metadataSuffix)
         let distFilename = isMetadata ? String(filename.dropLast(Self.metadataSuffix.count)) : filename
         switch repository.kind {
         case .remote:
             return try await remoteFile(request, repository: repository, sha256: sha256, filename: distFilename, isMetadata: isMetadata)
         case .virtual:
-            // The first member that has the file (or whose upstream lists it) serves it, as on the page.
-            for member in try await services.virtual.leaves(of: repository) {
+            // The first readable member that has the file (or whose upstream lists it) serves it, as on the page.
+            for member in members?.served ?? [] {
                 do {
                     return try await file(request, repository: member, sha256: sha256, filename: filename)
                 } catch let error as WheelhouseError where error.code == .notFound {

@@ -1,6 +1,7 @@
 import Hummingbird
 import PythonPackaging
 import WheelhouseCore
+import WheelhouseVirtual
 
 /// Everything under one repository's URL: upload, simple pages, files.
 struct RepositoryRoutes {
@@ -20,9 +21,9 @@ struct RepositoryRoutes {
         case 1 where rest[0] == "simple":
             try requireRead(method)
             guard route.trailingSlash else { return Responses.redirect(to: "\(route.base)/simple/" + query(request)) }
-            let repo = try await repository(route.repository)
-            try await services.access.require(.read, on: repo, request, context: context)
-            return try await SimpleRoutes(services: services).projectList(request, repository: repo)
+            let repo = try await repository(route.repository, request, context: context)
+            let members = try await readableMembers(repo, request, context: context)
+            return try await SimpleRoutes(services: services).projectList(request, repository: repo, members: members)
         case 2 where rest[0] == "simple":
             try requireRead(method)
             let project = rest[1]
@@ -30,14 +31,14 @@ struct RepositoryRoutes {
             guard route.trailingSlash, normalized == project else {
                 return Responses.redirect(to: "\(route.base)/simple/\(normalized)/" + query(request))
             }
-            let repo = try await repository(route.repository)
-            try await services.access.require(.read, on: repo, request, context: context)
-            return try await SimpleRoutes(services: services).projectPage(request, repository: repo, project: normalized)
+            let repo = try await repository(route.repository, request, context: context)
+            let members = try await readableMembers(repo, request, context: context)
+            return try await SimpleRoutes(services: services).projectPage(request, repository: repo, project: normalized, members: members)
         case 3 where rest[0] == "files":
             try requireRead(method)
-            let repo = try await repository(route.repository)
-            try await services.access.require(.read, on: repo, request, context: context)
-            return try await FileRoutes(services: services).file(request, repository: repo, sha256: rest[1], filename: rest[2])
+            let repo = try await repository(route.repository, request, context: context)
+            let members = try await readableMembers(repo, request, context: context)
+            return try await FileRoutes(services: services).file(request, repository: repo, sha256: rest[1], filename: rest[2], members: members)
         default:
             throw WheelhouseError.notFound("not found")
         }
@@ -53,11 +54,21 @@ struct RepositoryRoutes {
         }
     }
 
-    func repository(_ name: String) async throws -> Repository {
+    /// The named repository; when it does not exist, 401 to anonymous clients (as a private one answers).
+    func repository(_ name: String, _ request: Request, context: WheelhouseContext) async throws -> Repository {
         guard let repo = try await services.metadata.repository(named: name) else {
-            throw WheelhouseError.notFound("repository '\(name)' not found")
+            try await services.access.missingRepository(name, request, context: context)
         }
         return repo
+    }
+
+    /// Requires read on `repository`; for a virtual, also finds which of its leaf members the reader
+    /// may read: a virtual serves from a member only to readers of that member.
+    func readableMembers(_ repository: Repository, _ request: Request, context: WheelhouseContext) async throws -> VirtualMembers? {
+        let principal = try await services.access.require(.read, on: repository, request, context: context)
+        guard repository.kind == .virtual else { return nil }
+        let leaves = try await services.virtual.leaves(of: repository)
+        return VirtualMembers(all: leaves, readable: try await services.access.readable(leaves, principal: principal))
     }
 
     func requireRead(_ method: HTTPRequest.Method) throws {

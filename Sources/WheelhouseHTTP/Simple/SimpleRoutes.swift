@@ -1,12 +1,13 @@
 import HTTPTypes
 import Hummingbird
 import WheelhouseCore
+import WheelhouseVirtual
 
 /// The simple repository API (PEP 503/691): the project list and project pages.
 struct SimpleRoutes {
     let services: WheelhouseServices
 
-    func projectPage(_ request: Request, repository: Repository, project: String) async throws -> Response {
+    func projectPage(_ request: Request, repository: Repository, project: String, members: VirtualMembers?) async throws -> Response {
         let format = try negotiate(request)
         switch repository.kind {
         case .remote:
@@ -19,7 +20,8 @@ struct SimpleRoutes {
             }
             return response
         case .virtual:
-            let merged = try await services.virtual.page(repository, project: project)
+            guard let members else { throw WheelhouseError(.internalError, "virtual '\(repository.name)' without its members") }
+            let merged = try await services.virtual.page(repository, project: project, members: members)
             var response = serve(request, merged.page, format: format)
             // Which members served the page: makes the dependency-confusion guard visible.
             response.headers[HTTPField.Name("X-Wheelhouse-Served-By")!] = merged.servedBy.joined(separator: ", ")
@@ -59,11 +61,13 @@ struct SimpleRoutes {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
-    func projectList(_ request: Request, repository: Repository) async throws -> Response {
+    func projectList(_ request: Request, repository: Repository, members: VirtualMembers?) async throws -> Response {
         let format = try negotiate(request)
-        let entries = repository.kind == .virtual
-            ? try await services.virtual.projectList(repository)
-            : try await services.metadata.projectList(repository: repository.id)
+        let entries = if let members {
+            try await services.virtual.projectList(repository, members: members)
+        } else {
+            try await services.metadata.projectList(repository: repository.id)
+        }
         let body = format == .json ? ProjectListRenderer.json(entries) : ProjectListRenderer.html(entries)
         let etag = "\"" + ProjectListRenderer.validator(body) + "\""
         var headers: HTTPFields = [.vary: "Accept", .cacheControl: "max-age=0, must-revalidate", .eTag: etag]

@@ -17,11 +17,15 @@ struct UploadRoute {
     func upload(_ request: Request, context: WheelhouseContext, repositoryName: String) async throws -> Response {
         guard let target = try await services.metadata.repository(named: repositoryName) else {
             // Credentials first, so clients get their 401 before learning what exists.
-            _ = try await services.access.requireUser(request, context: context)
-            throw WheelhouseError.notFound("repository '\(repositoryName)' not found")
+            try await services.access.missingRepository(repositoryName, request, context: context)
         }
         let principal = try await services.access.require(.write, on: target, request, context: context)
         let repository = try await deployTarget(target)
+        if repository.id != target.id {
+            // Through a virtual: write on the deployment repository too, so a grant (or a token
+            // scoped) on the virtual alone does not reach a repository the caller cannot write.
+            try await services.access.require(.write, on: repository, principal: principal)
+        }
         guard let contentType = request.headers[.contentType],
             let boundary = MultipartParser.boundary(fromContentType: contentType)
         else {
