@@ -12,6 +12,8 @@ import WheelhouseTestSupport
 
 /// The remote fetch path in-process, against an in-memory upstream (the e2e suite does it over HTTP).
 @Suite struct RemoteRouterTests {
+    static let json: HTTPFields = [.accept: "application/vnd.pypi.simple.v1+json"]
+
     let upstream = FakeUpstream()
     let dir: String
 
@@ -43,7 +45,7 @@ import WheelhouseTestSupport
         let sha = sha256Hex(bytes)
         try await server().test { client in
             try await createRemote(client)
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { #expect($0.status == .ok) }
             try await withThrowingTaskGroup(of: [UInt8].self) { group in
                 for _ in 0..<16 {
                     group.addTask {
@@ -72,7 +74,7 @@ import WheelhouseTestSupport
         let sha = sha256Hex(bytes)
         try await server().test { client in
             try await createRemote(client)
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { #expect($0.status == .ok) }
             upstream.fault = fault
             let response = try? await client.execute(uri: "/remote/files/\(sha)/\(filename)", method: .get) { $0 }
             if let response { #expect(Array(buffer: response.body) != bytes) }
@@ -87,7 +89,7 @@ import WheelhouseTestSupport
         upstream.add(project: "demo", filename: filename, bytes: bytes, yanked: "old")
         try await server().test { client in
             try await createRemote(client, ttl: 0)
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { r in
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { r in
                 #expect(r.status == .ok)
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as! [String: Any]
                 let file = (json["files"] as! [[String: Any]])[0]
@@ -95,10 +97,10 @@ import WheelhouseTestSupport
                 #expect(file["requires-python"] as? String == ">=3.8")
                 #expect((file["url"] as? String)?.hasPrefix("../../files/") == true)
             }
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { #expect($0.status == .ok) }
             #expect(upstream.conditionalRequests >= 1)
             upstream.fault = .unreachable
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { r in
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { r in
                 #expect(r.status == .ok)
                 #expect(r.headers[HTTPField.Name("X-Wheelhouse-Stale")!] != nil)
             }
@@ -120,7 +122,7 @@ import WheelhouseTestSupport
             try await client.execute(uri: "/api/v1/repositories/remote", method: .patch, headers: .admin, body: ByteBuffer(string: #"{"offline":true}"#)) {
                 #expect($0.status == .ok)
             }
-            try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { #expect($0.status == .notFound) }
             #expect(upstream.count("page:demo") == 0)
         }
     }
@@ -131,11 +133,11 @@ import WheelhouseTestSupport
         let sha = sha256Hex(bytes)
         try await server().test { client in
             try await createRemote(client)
-            try await client.execute(uri: "/remote/simple/nohash/", method: .get) { r in
+            try await client.execute(uri: "/remote/simple/nohash/", method: .get, headers: Self.json) { r in
                 #expect(String(buffer: r.body).contains("../../files/-/\(filename)"))
             }
             try await client.execute(uri: "/remote/files/-/\(filename)", method: .get) { #expect(Array(buffer: $0.body) == bytes) }
-            try await client.execute(uri: "/remote/simple/nohash/", method: .get) { r in
+            try await client.execute(uri: "/remote/simple/nohash/", method: .get, headers: Self.json) { r in
                 #expect(String(buffer: r.body).contains("\"sha256\":\"\(sha)\""))
                 #expect(String(buffer: r.body).contains("../../files/\(sha)/\(filename)"))
             }
@@ -151,7 +153,7 @@ import WheelhouseTestSupport
             try await createRemote(client)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<50 {
-                    group.addTask { try await client.execute(uri: "/remote/simple/demo/", method: .get) { #expect($0.status == .ok) } }
+                    group.addTask { try await client.execute(uri: "/remote/simple/demo/", method: .get, headers: Self.json) { #expect($0.status == .ok) } }
                 }
                 try await group.waitForAll()
             }

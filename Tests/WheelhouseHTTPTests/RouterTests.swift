@@ -116,7 +116,8 @@ import WheelhouseTestSupport
             }
             try await client.execute(uri: "/local/simple", method: .get) { #expect($0.headers[.location] == "/local/simple/") }
             try await client.execute(uri: "/local/simple/missing/", method: .get) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/missing/simple/demo/", method: .get) { #expect($0.status == .notFound) }
+            // Anonymous: a missing repository answers like a private one (no existence oracle).
+            try await client.execute(uri: "/missing/simple/demo/", method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/local/simple/", method: .get, headers: [.accept: "text/html"]) {
                 #expect(String(buffer: $0.body).contains("<a href=\"demo/\">demo</a>"))
             }
