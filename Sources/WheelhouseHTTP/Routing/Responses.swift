@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import WheelhouseCore
 
-enum Responses {
+public enum Responses {
     static func json(_ status: HTTPResponse.Status = .ok, _ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -24,12 +24,16 @@ enum Responses {
         return Response(status: status, headers: headers, body: .init())
     }
 
+    /// The internal header that carries a reason phrase to the connection's `ReasonPhraseHandler`.
+    public static let reasonHeader = "x-wheelhouse-reason-phrase"
+
     /// Every error is JSON `{"error": "..."}`; the message also goes, short, in the reason phrase
     /// because twine prints the reason (and `--skip-existing` searches it for "already exist").
     static func error(_ error: WheelhouseError) -> Response {
         let reason = String(error.message.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? Character($0) : "?" }.prefix(200))
         let status = HTTPResponse.Status(code: error.status, reasonPhrase: reason)
         var headers = HTTPFields()
+        headers[HTTPField.Name(reasonHeader)!] = reason
         for (name, value) in error.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
