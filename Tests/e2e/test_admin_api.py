@@ -41,7 +41,9 @@ def test_create_show_list_delete(server):
     assert r.status == 204, str(r)
     assert_json_error(server.api.call("GET", f"/repositories/{name}"), 404)
     assert name not in [x["name"] for x in server.api.call("GET", "/repositories").json()["repositories"]]
-    assert request("GET", f"{server.url}/{name}/simple/").status == 404
+    # Gone: 404 to the admin, 401 to anonymous clients (as for any private or missing repository).
+    assert request("GET", f"{server.url}/{name}/simple/", headers={"Authorization": f"Bearer {server.admin_token}"}).status == 404
+    assert request("GET", f"{server.url}/{name}/simple/").status == 401
 
 
 def test_duplicate_is_409(server):

@@ -63,7 +63,10 @@ def test_declared_repositories_are_created(config_server, upstream, dists):
     assert r.returncode == 0, str(r)
     r = request("GET", f"{s.url}/pypi-local/simple/whbeta/", headers=bearer(s.admin_token))
     assert r.status == 200 and beta.wheel.name in r.text, str(r)
-    r = page(s, "pypi", "whalpha")
+    # `pypi` is anonymousRead over private members: anonymous clients see none of them (README).
+    assert page(s, "pypi", "whalpha").status == 404
+    assert page(s, "pypi", "whbeta").status == 404
+    r = page(s, "pypi", "whalpha", headers=bearer(s.admin_token))
     assert r.status == 200, str(r)
     assert served_by(r) == ["pypi-remote"]
     assert upstream.requests(page_path("whalpha"))[-1].headers.get("authorization") == \
@@ -80,7 +83,7 @@ def test_same_file_twice_changes_nothing(config_server, upstream, alpha10):
     assert s.config_path.read_bytes() == text, "the test meant to restart with the same file"
     assert repositories(s) == before_repos
     assert repo_audit(s) == before_audit, "a restart with an unchanged file must not change any repository"
-    assert list(page_files(s, "pypi", "whalpha")) == [alpha10.wheel.name]
+    assert list(page_files(s, "pypi", "whalpha", bearer(s.admin_token))) == [alpha10.wheel.name]
 
     s.restart()
     assert repositories(s) == before_repos
@@ -130,7 +133,10 @@ def test_changed_file_changes_the_repository(config_server, upstream, alpha10, t
     other = with_zip_comment(alpha10.wheel, tmp_path / alpha10.wheel.name, b"pypi-local2's bytes")
     upload_ok(s, "pypi-local", alpha10.wheel)
     upload_ok(s, "pypi-local2", other)
-    assert page_files(s, "pypi", "whalpha")[alpha10.wheel.name]["hashes"]["sha256"] == sha256_file(alpha10.wheel)
+    assert page_files(s, "pypi", "whalpha", bearer(s.admin_token))[alpha10.wheel.name]["hashes"]["sha256"] == \
+        sha256_file(alpha10.wheel)
+    # Anonymous clients read only the public member (a virtual serves a member only to its readers).
+    assert page_files(s, "pypi", "whalpha")[alpha10.wheel.name]["hashes"]["sha256"] == sha256_file(other)
     before = repositories(s)
 
     # Member order, anonymous read, allowRemote and a remote's TTL change; a new repository appears.

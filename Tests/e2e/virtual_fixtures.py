@@ -82,9 +82,9 @@ def page(server, repo: str, project: str | None = None, accept: str = JSON_TYPE,
     return request("GET", simple_url(server.url, repo, project), headers=hdrs, timeout=timeout)
 
 
-def page_files(server, repo: str, project: str) -> dict[str, dict]:
+def page_files(server, repo: str, project: str, headers: dict | None = None) -> dict[str, dict]:
     """filename -> PEP 691 entry with `url` made absolute; asserts a 200."""
-    r = page(server, repo, project)
+    r = page(server, repo, project, headers=headers)
     assert r.status == 200, str(r)
     out = {}
     for f in r.json()["files"]:
