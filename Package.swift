@@ -31,7 +31,6 @@ let package = Package(
         .target(
             name: "PythonPackaging",
             dependencies: [
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
