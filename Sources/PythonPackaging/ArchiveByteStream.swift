@@ -3,8 +3,10 @@ import Foundation
 import NIOCore
 
 /// Why an archive could not be read; turned into a ``PackagingError`` naming the file by the caller.
-struct ArchiveFormatError: Error {
-    let reason: String
+package struct ArchiveFormatError: Error, CustomStringConvertible {
+    package let reason: String
+
+    package var description: String { reason }
 }
 
 /// A forward-only byte stream over an archive on disk, read in fixed-size chunks.
@@ -13,6 +15,24 @@ protocol ArchiveByteStream {
     var buffered: ByteBuffer { get set }
     /// Makes `buffered` non-empty; returns `false` at the end of the data.
     mutating func refill() throws -> Bool
+}
+
+/// Counts the bytes a stream has produced and stops it past a bound, so that a small file that
+/// expands to gigabytes (a gzip bomb) costs no more than the bound to reject.
+struct OutputBound {
+    let limit: Int
+    private(set) var produced = 0
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    mutating func add(_ count: Int) throws {
+        produced += count
+        guard produced <= limit else {
+            throw ArchiveFormatError(reason: "no PKG-INFO in the first \(limit >> 20) MiB of tar data")
+        }
+    }
 }
 
 extension ArchiveByteStream {
@@ -59,7 +79,13 @@ struct FileChunks {
 
     /// The next chunk, or `nil` at the end of the file.
     func next() throws -> ByteBuffer? {
-        guard let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty else { return nil }
+        let data: Data?
+        do {
+            data = try handle.read(upToCount: Self.chunkSize)
+        } catch {
+            throw ArchiveFormatError(reason: "the file cannot be read")
+        }
+        guard let data, !data.isEmpty else { return nil }
         return ByteBuffer(bytes: data)
     }
 
@@ -68,17 +94,20 @@ struct FileChunks {
     }
 }
 
-/// An uncompressed file.
+/// An uncompressed file, read up to a bound.
 struct PlainFileStream: ArchiveByteStream {
     var buffered = ByteBuffer()
     private let chunks: FileChunks
+    private var bound: OutputBound
 
-    init(path: String) throws {
+    init(path: String, limit: Int) throws {
         chunks = try FileChunks(path: path)
+        bound = OutputBound(limit: limit)
     }
 
     mutating func refill() throws -> Bool {
         guard let chunk = try chunks.next() else { return false }
+        try bound.add(chunk.readableBytes)
         buffered = chunk
         return true
     }
@@ -88,7 +117,8 @@ struct PlainFileStream: ArchiveByteStream {
     }
 }
 
-/// A gzip-compressed file, inflated chunk by chunk with CompressNIO (concatenated gzip members included).
+/// A gzip-compressed file, inflated chunk by chunk with CompressNIO (concatenated gzip members
+/// included), up to a bound on the inflated bytes.
 struct GzipFileStream: ArchiveByteStream {
     var buffered = ByteBuffer()
     private let chunks: FileChunks
@@ -96,10 +126,12 @@ struct GzipFileStream: ArchiveByteStream {
     private var input = ByteBuffer()
     private var inputFinished = false
     private var streamFinished = false
+    private var bound: OutputBound
 
-    init(path: String) throws {
+    init(path: String, limit: Int) throws {
         chunks = try FileChunks(path: path)
         decompressor = try ZlibDecompressor(algorithm: .gzip)
+        bound = OutputBound(limit: limit)
     }
 
     mutating func refill() throws -> Bool {
@@ -125,6 +157,7 @@ struct GzipFileStream: ArchiveByteStream {
             } catch {
                 throw ArchiveFormatError(reason: "the gzip data is corrupt")
             }
+            try bound.add(buffered.readableBytes)
             let progressed = input.readableBytes != inputBefore || buffered.readableBytes > 0
             // A normal return that left input behind, or made no progress, is the end of a gzip member.
             if returnedNormally && (!progressed || input.readableBytes > 0) {

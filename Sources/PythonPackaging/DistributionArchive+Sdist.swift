@@ -1,6 +1,12 @@
 import Foundation
 
 extension DistributionArchive {
+    /// How much tar data (after gunzip) is read looking for `{top}/PKG-INFO` before the sdist is
+    /// refused (256 MiB). setuptools writes PKG-INFO among the first members, hatchling and flit
+    /// last; either way a real sdist is smaller, while a gzip bomb inflating to gigabytes is
+    /// rejected after reading this much.
+    public static let maximumSdistScanSize = 256 << 20
+
     /// Streams a (gzipped) tar sdist and returns its `{top}/PKG-INFO`, stopping as soon as it is read.
     static func tarMetadata(atPath path: String, filename: DistributionFilename, gzip: Bool) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -9,16 +15,19 @@ extension DistributionArchive {
         let description = gzip ? "sdist (tar.gz)" : "sdist (tar)"
         do {
             if gzip {
-                let stream = try GzipFileStream(path: path)
+                let stream = try GzipFileStream(path: path, limit: maximumSdistScanSize)
                 defer { stream.close() }
                 return try findPKGInfo(TarReader(stream: stream), filename: filename)
             } else {
-                let stream = try PlainFileStream(path: path)
+                let stream = try PlainFileStream(path: path, limit: maximumSdistScanSize)
                 defer { stream.close() }
                 return try findPKGInfo(TarReader(stream: stream), filename: filename)
             }
-        } catch let error as ArchiveFormatError {
-            throw PackagingError(.invalidArchive, "'\(filename.filename)' is not a valid \(description) archive: \(error.reason)")
+        } catch let error as PackagingError {
+            throw error
+        } catch {
+            let reason = (error as? ArchiveFormatError)?.reason ?? "it cannot be read"
+            throw PackagingError(.invalidArchive, "'\(filename.filename)' is not a valid \(description) archive: \(reason)")
         }
     }
 

@@ -1,9 +1,9 @@
 import Foundation
-import ZIPFoundation
 
 /// Reading the core-metadata file out of a distribution archive lying on disk, without loading
-/// the archive into memory: zip files are read through their central directory, tar files are
-/// streamed in 64 KiB chunks.
+/// the archive into memory: zip files are read through their central directory (``ZipArchive``),
+/// tar files are streamed in 64 KiB chunks. Archives are treated as hostile: whatever they
+/// contain, reading one ends in bytes or a ``PackagingError``, within bounded time and memory.
 public enum DistributionArchive {
     /// The largest core-metadata file accepted, in bytes (16 MiB).
     public static let maximumMetadataSize = 16 << 20
@@ -31,14 +31,14 @@ public enum DistributionArchive {
             }
         case .egg:
             return try withZip(atPath: path, description: "egg (zip)", filename: filename) { archive in
-                guard let entry = archive["EGG-INFO/PKG-INFO"] else {
+                guard let entry = archive.entries.first(where: { $0.path == "EGG-INFO/PKG-INFO" }) else {
                     throw PackagingError(.missingMetadata, "'\(filename.filename)' has no EGG-INFO/PKG-INFO file")
                 }
                 return try extract(entry, from: archive, filename: filename)
             }
         case .sdist where lowerExtension == ".zip":
             return try withZip(atPath: path, description: "sdist (zip)", filename: filename) { archive in
-                guard let entry = archive.first(where: { isTopLevelPKGInfo($0.path) && $0.type == .file }) else {
+                guard let entry = archive.entries.first(where: { isTopLevelPKGInfo($0.path) && $0.kind == .file }) else {
                     throw PackagingError(.missingMetadata, "'\(filename.filename)' has no PKG-INFO file in its top-level directory")
                 }
                 return try extract(entry, from: archive, filename: filename)
@@ -67,28 +67,32 @@ public enum DistributionArchive {
         atPath path: String,
         description: String,
         filename: DistributionFilename,
-        _ body: (Archive) throws -> [UInt8]
+        _ body: (ZipArchive) throws -> [UInt8]
     ) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw PackagingError(.invalidArchive, "cannot read '\(filename.filename)': the file does not exist")
         }
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            archive = try ZipArchive(path: path)
         } catch {
-            throw PackagingError(.invalidArchive, "'\(filename.filename)' is not a valid \(description) archive")
+            let reason = (error as? ArchiveFormatError)?.reason ?? "it cannot be read"
+            throw PackagingError(.invalidArchive, "'\(filename.filename)' is not a valid \(description) archive: \(reason)")
         }
         return try body(archive)
     }
 
-    private static func wheelMetadata(in archive: Archive, filename: DistributionFilename) throws -> [UInt8] {
+    private static func wheelMetadata(in archive: ZipArchive, filename: DistributionFilename) throws -> [UInt8] {
+        // In order of first appearance, for the messages; the set keeps this linear (30,000
+        // directories took seconds with an array lookup).
         var directories: [String] = []
-        var metadataEntries: [String: Entry] = [:]
-        for entry in archive {
-            let components = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+        var seen: Set<String> = []
+        var metadataEntries: [String: ZipEntry] = [:]
+        for entry in archive.entries {
+            let components = entry.path.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
             guard let top = components.first, top.hasSuffix(".dist-info"), components.count > 1 else { continue }
             let directory = String(top)
-            if !directories.contains(directory) {
+            if seen.insert(directory).inserted {
                 directories.append(directory)
             }
             if components.count == 2 && components[1] == "METADATA" && metadataEntries[directory] == nil {
@@ -97,14 +101,14 @@ public enum DistributionArchive {
         }
         let matching = directories.filter { distInfo($0, matches: filename) }
         guard let directory = matching.first else {
-            let found = directories.isEmpty ? "none" : directories.joined(separator: ", ")
+            let found = directories.isEmpty ? "none" : listed(directories)
             throw PackagingError(
                 .missingMetadata,
                 "'\(filename.filename)' has no .dist-info directory for \(filename.normalizedProject) \(filename.version) (found: \(found))"
             )
         }
         guard matching.count == 1 else {
-            throw PackagingError(.invalidArchive, "'\(filename.filename)' has several matching .dist-info directories: \(matching.joined(separator: ", "))")
+            throw PackagingError(.invalidArchive, "'\(filename.filename)' has several matching .dist-info directories: \(listed(matching))")
         }
         guard let entry = metadataEntries[directory] else {
             throw PackagingError(.missingMetadata, "'\(filename.filename)' has no \(directory)/METADATA file")
@@ -112,43 +116,62 @@ public enum DistributionArchive {
         return try extract(entry, from: archive, filename: filename)
     }
 
+    /// The first few names, so that a hostile archive cannot make the message huge.
+    private static func listed(_ names: [String]) -> String {
+        let shown = names.prefix(10).joined(separator: ", ")
+        return names.count > 10 ? "\(shown) and \(names.count - 10) more" : shown
+    }
+
     /// Whether `{name}-{version}.dist-info` names the wheel's project and version.
     static func distInfo(_ directory: String, matches filename: DistributionFilename) -> Bool {
-        let stem = directory.dropLast(".dist-info".count)
-        for dash in stem.indices where stem[dash] == "-" {
-            let name = String(stem[..<dash])
-            let version = String(stem[stem.index(after: dash)...])
-            guard ProjectName.normalize(name) == filename.normalizedProject else { continue }
-            if version == filename.version {
+        let stem = directory.dropLast(".dist-info".count).unicodeScalars
+        let project = Array(filename.normalizedProject.unicodeScalars)
+        // PEP 503 normalization reads a name left to right, so the normalized text before each dash
+        // is a prefix of the normalized stem: one pass finds the dashes whose prefix names the
+        // project, in time linear in the name however many dashes a hostile archive puts in it.
+        var normalized: [Unicode.Scalar] = []
+        var inSeparatorRun = false
+        for index in stem.indices {
+            let scalar = stem[index]
+            if scalar == "-", normalized.count == project.count, normalized == project,
+               versionMatches(String(stem[stem.index(after: index)...]), filename.version) {
                 return true
             }
-            if let left = try? Version(version), let right = try? Version(filename.version), left == right {
-                return true
+            guard normalized.count <= project.count else { return false }
+            if scalar == "-" || scalar == "_" || scalar == "." {
+                if !inSeparatorRun {
+                    normalized.append("-")
+                    inSeparatorRun = true
+                }
+            } else {
+                inSeparatorRun = false
+                normalized += ProjectName.normalize(String(scalar)).unicodeScalars
             }
         }
         return false
     }
 
-    private static func extract(_ entry: Entry, from archive: Archive, filename: DistributionFilename) throws -> [UInt8] {
+    private static func versionMatches(_ version: String, _ expected: String) -> Bool {
+        if version == expected {
+            return true
+        }
+        if let left = try? Version(version), let right = try? Version(expected) {
+            return left == right
+        }
+        return false
+    }
+
+    private static func extract(_ entry: ZipEntry, from archive: ZipArchive, filename: DistributionFilename) throws -> [UInt8] {
         guard entry.uncompressedSize <= UInt64(maximumMetadataSize) else {
             throw tooLarge(entry.path, filename)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(entry.uncompressedSize))
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                // The central directory's size is not trusted: stop at the limit whatever it says.
-                guard bytes.count + chunk.count <= maximumMetadataSize else {
-                    throw tooLarge(entry.path, filename)
-                }
-                bytes.append(contentsOf: chunk)
-            }
-        } catch let error as PackagingError {
-            throw error
+            // The reader stops inflating as soon as the output passes the declared size.
+            return try archive.contents(of: entry, maximumSize: maximumMetadataSize)
         } catch {
-            throw PackagingError(.invalidArchive, "'\(filename.filename)' is corrupt: \(entry.path) cannot be extracted")
+            let reason = (error as? ArchiveFormatError)?.reason ?? "it cannot be read"
+            throw PackagingError(.invalidArchive, "'\(filename.filename)' is corrupt: \(entry.path) cannot be extracted: \(reason)")
         }
-        return bytes
     }
 
     static func tooLarge(_ path: String, _ filename: DistributionFilename) -> PackagingError {

@@ -35,6 +35,17 @@ enum PythonText {
         !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
+    /// UTF-8 text, or, when the bytes are not valid UTF-8, each byte as one Latin-1 character
+    /// (so that every byte string reads as some text, as names in old tar and zip archives must).
+    static func utf8OrLatin1(_ bytes: [UInt8]) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return text
+        }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+        return String(scalars)
+    }
+
     /// Python's ordering of strings: by Unicode code point.
     static func codePointLess(_ lhs: String, _ rhs: String) -> Bool {
         lhs.unicodeScalars.lexicographicallyPrecedes(rhs.unicodeScalars)

@@ -24,6 +24,9 @@ struct TarReader<Stream: ArchiveByteStream> {
     static var blockSize: Int { 512 }
     /// The largest pax or GNU long-name header accepted.
     static var maximumExtendedHeaderSize: Int { 1 << 20 }
+    /// The largest member size accepted (1 TiB): far above any real sdist, and far enough below
+    /// `Int.max` that rounding a size up to whole blocks can never overflow.
+    static var maximumMemberSize: Int { 1 << 40 }
 
     private(set) var stream: Stream
     /// Bytes of the current entry's data (plus padding) not yet consumed.
@@ -54,7 +57,7 @@ struct TarReader<Stream: ArchiveByteStream> {
             guard Self.checksumMatches(header) else {
                 throw ArchiveFormatError(reason: "a tar header checksum does not match")
             }
-            guard let size = Self.number(header[124..<136]) else {
+            guard let size = Self.number(header[124..<136]), size <= Self.maximumMemberSize else {
                 throw ArchiveFormatError(reason: "a tar header has an invalid size")
             }
             let type = header[156]
@@ -65,7 +68,7 @@ struct TarReader<Stream: ArchiveByteStream> {
                 let records = Self.paxRecords(try readExtendedHeader(size: size))
                 paxPath = records["path"] ?? paxPath
                 if let value = records["size"] {
-                    guard let parsed = Int(value), parsed >= 0 else {
+                    guard let parsed = Int(value), parsed >= 0, parsed <= Self.maximumMemberSize else {
                         throw ArchiveFormatError(reason: "a pax header has an invalid size")
                     }
                     paxSize = parsed
@@ -121,6 +124,7 @@ struct TarReader<Stream: ArchiveByteStream> {
 
     // MARK: Header fields
 
+    /// `size` rounded up to whole blocks; callers pass sizes checked against ``maximumMemberSize``.
     private static func padded(_ size: Int) -> Int {
         (size + blockSize - 1) / blockSize * blockSize
     }
@@ -174,12 +178,7 @@ struct TarReader<Stream: ArchiveByteStream> {
     }
 
     private static func string(_ bytes: [UInt8]) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) {
-            return text
-        }
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
-        return String(scalars)
+        PythonText.utf8OrLatin1(bytes)
     }
 
     /// `"%d %s=%s\n"` records.
@@ -187,9 +186,10 @@ struct TarReader<Stream: ArchiveByteStream> {
         var records: [String: String] = [:]
         var index = 0
         while index < data.count {
+            // The length is the attacker's: compare by subtraction (`index + length` can overflow).
             guard let space = data[index...].firstIndex(of: UInt8(ascii: " ")),
                   let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
-                  length > space - index, index + length <= data.count
+                  length > space - index, length <= data.count - index
             else { break }
             let record = data[(space + 1)..<(index + length)]
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {

@@ -68,6 +68,13 @@ final class ArchiveFixtures {
         return try build(name, script: script, prefix: [format, compression], members)
     }
 
+    /// Runs a Python script that writes the file `name` (its path is the script's `sys.argv[1]`).
+    func python(_ name: String, _ script: String) throws -> String {
+        let output = path(name)
+        try Self.runPython(script, [output])
+        return output
+    }
+
     private func build(_ name: String, script: String, prefix: [String], _ members: [(String, [UInt8])]) throws -> String {
         let sources = directory.appendingPathComponent("sources-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
