@@ -1,0 +1,165 @@
+"""Hostile HTTP against the real server (issue 12, sections 4 and 5).
+
+One server for the module, with short connection timeouts (2 s) and a per-address connection limit,
+so the slowloris, idle and limit cases take seconds. Each test isolates itself with its own repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import secrets
+import socket
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from whclient import basic, json_files, request
+from whmultipart import encode, post_form, upload
+from whpackages import _record_hash, make_wheel, upload_fields
+from whserver import WheelhouseServer
+
+TIMEOUT_S = 2
+PER_ADDRESS = 32
+MAX_HWM_KIB = 150 * 1024
+
+
+@pytest.fixture(scope="module")
+def hserver(wheelhouse_bin, tmp_path_factory):
+    base = tmp_path_factory.mktemp("server")
+    s = WheelhouseServer(
+        wheelhouse_bin, base / "data", base / "server.log", "wh-e2e-" + secrets.token_hex(16),
+        env={"WHEELHOUSE_HEADER_TIMEOUT_SECONDS": str(TIMEOUT_S), "WHEELHOUSE_IDLE_TIMEOUT_SECONDS": str(TIMEOUT_S),
+             "WHEELHOUSE_MAX_CONNECTIONS_PER_ADDRESS": str(PER_ADDRESS)})
+    s.start()
+    yield s
+    s.stop()
+
+
+def connect(server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> float | None:
+    """Seconds until the server closed `sock` (EOF or reset), or None if still open after `seconds`."""
+    start = time.monotonic()
+    sock.settimeout(seconds)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return time.monotonic() - start
+    except (ConnectionResetError, BrokenPipeError):
+        return time.monotonic() - start
+    except socket.timeout:
+        return None
+
+
+def head_request(path: str = "/health/live") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+
+
+# -- connections: header timeout, idle timeout, per-address limit (section 4) ---------------------
+
+def test_slowloris_head_is_closed(hserver):
+    """A head trickled one byte a second is cut at the header timeout (was: open for 60 s+)."""
+    socks = [connect(hserver) for _ in range(8)]
+    start = time.monotonic()
+    trickle = b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100
+    closed = [False] * len(socks)
+    for byte in trickle:
+        for i, s in enumerate(socks):
+            if closed[i]:
+                continue
+            try:
+                s.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed[i] = True
+        if all(closed) or time.monotonic() - start > 4 * TIMEOUT_S:
+            break
+        time.sleep(1)
+    for i, s in enumerate(socks):
+        if not closed[i]:
+            closed[i] = closed_within(s, 1) is not None
+        s.close()
+    elapsed = time.monotonic() - start
+    assert all(closed), f"{closed.count(False)} slowloris connections still open after {elapsed:.1f} s"
+    assert elapsed < 3 * TIMEOUT_S + 2
+
+
+def test_idle_keepalive_connection_is_closed(hserver):
+    """After a response, a kept-alive connection with nothing more to say is closed (was: 65 s+)."""
+    with connect(hserver) as s:
+        s.sendall(head_request())
+        answer = s.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        # Still usable before the idle timeout...
+        time.sleep(TIMEOUT_S / 2)
+        s.sendall(head_request())
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        # ...and closed after it.
+        took = closed_within(s, TIMEOUT_S + 3)
+        assert took is not None, "idle kept-alive connection still open"
+        assert took >= TIMEOUT_S * 0.5
+
+
+def test_per_address_connection_limit(hserver):
+    """Connections over the per-address limit are closed at accept; those under it still work."""
+    held = [connect(hserver) for _ in range(PER_ADDRESS)]
+    try:
+        time.sleep(0.2)
+        extra = connect(hserver)
+        with extra:
+            try:
+                extra.sendall(head_request())
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert closed_within(extra, 1) is not None, "connection over the limit was served"
+        held[0].sendall(head_request())
+        assert held[0].recv(65536).startswith(b"HTTP/1.1 200")
+    finally:
+        for s in held:
+            s.close()
+    time.sleep(0.3)   # the server counts the closes
+    assert request("GET", hserver.url + "/health/live").status == 200
+
+
+def raw_upload_parts(hserver, repo, wheel: Path) -> tuple[bytes, bytes]:
+    body, ctype = encode(upload_fields(wheel), [("content", wheel.name, wheel.read_bytes())])
+    auth = basic("__token__", hserver.admin_token)["Authorization"]
+    head = (f"POST /{repo}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n").encode()
+    return head, body
+
+
+def test_slow_steady_upload_is_not_cut(hserver, tmp_path):
+    """A body that keeps arriving (here over 3x the timeouts) is never cut by them."""
+    repo = hserver.new_repo("slow")
+    wheel = make_wheel(tmp_path / "slowup-1.0-py3-none-any.whl", "slowup", "1.0", payload=os.urandom(4096))
+    head, body = raw_upload_parts(hserver, repo, wheel)
+    pieces = 14
+    step = len(body) // pieces + 1
+    with connect(hserver) as s:
+        s.sendall(head)
+        for i in range(0, len(body), step):
+            time.sleep(0.5)
+            s.sendall(body[i:i + step])
+        s.settimeout(30)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+
+
+def test_stalled_upload_body_is_closed(hserver, tmp_path):
+    """A body that stops arriving while the server waits for it is closed after the idle timeout."""
+    repo = hserver.new_repo("stall")
+    wheel = make_wheel(tmp_path / "stalled-1.0-py3-none-any.whl", "stalled", "1.0")
+    head, body = raw_upload_parts(hserver, repo, wheel)
+    with connect(hserver) as s:
+        s.sendall(head + body[: len(body) // 2])
+        assert closed_within(s, TIMEOUT_S + 4) is not None, "a stalled body kept the connection open"
