@@ -163,3 +163,29 @@ def test_stalled_upload_body_is_closed(hserver, tmp_path):
     with connect(hserver) as s:
         s.sendall(head + body[: len(body) // 2])
         assert closed_within(s, TIMEOUT_S + 4) is not None, "a stalled body kept the connection open"
+
+
+# -- open redirect (section 5) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/%2Fevil.example/", "/%2Fevil.example", "/%2F%2Fevil.example/", "/%5C%5Cevil.example/",
+    "/repository/%2Fevil.example/", "/artifactory/api/pypi/%2Fevil.example/",
+    "/%2Fevil.example/simple", "/%2Fevil.example/simple/Foo/", "/http:%2F%2Fevil.example/",
+])
+def test_no_redirect_off_the_server(hserver, path):
+    r = request("GET", hserver.url + path)
+    location = r.header("Location")
+    if location is not None:
+        assert location.startswith("/") and not location.startswith("//") and "\\" not in location, f"{path}: {r}"
+        assert "evil.example" not in location.split("?")[0].split("/")[1], f"{path}: {r}"
+    assert r.status not in (301, 302, 307, 308), f"{path}: redirect for a repository that does not exist: {r}"
+
+
+def test_redirects_stay_local_for_existing_repositories(hserver):
+    repo = hserver.new_repo("redir")
+    for path, target in ((f"/{repo}/", f"/{repo}/simple/"), (f"/{repo}/simple", f"/{repo}/simple/"),
+                         (f"/{repo}/simple/Foo_Bar", f"/{repo}/simple/foo-bar/"),
+                         (f"/{repo}/simple/%2F%2Fevil.example", f"/{repo}/simple/%2F%2Fevil-example/")):
+        r = request("GET", hserver.url + path)
+        assert r.status in (301, 302), f"{path}: {r}"
+        assert r.header("Location") == target, f"{path}: {r}"
