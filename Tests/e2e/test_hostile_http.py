@@ -189,3 +189,36 @@ def test_redirects_stay_local_for_existing_repositories(hserver):
         r = request("GET", hserver.url + path)
         assert r.status in (301, 302), f"{path}: {r}"
         assert r.header("Location") == target, f"{path}: {r}"
+
+
+# -- a blob missing under its row (section 4) -------------------------------------------------------
+
+def blob_path(server, sha256: str) -> Path:
+    return server.data_dir / "blobs" / "sha256" / sha256[:2] / sha256[2:4] / sha256
+
+
+@pytest.mark.parametrize("payload_size", [100, 400 << 10])   # read whole first / stat first
+def test_missing_blob_is_5xx_before_any_byte(hserver, tmp_path, payload_size):
+    repo = hserver.new_repo("broken")
+    name = f"broken{payload_size}"
+    wheel = make_wheel(tmp_path / f"{name}-1.0-py3-none-any.whl", name, "1.0",
+                       payload=os.urandom(payload_size), compress=zipfile.ZIP_STORED)
+    assert upload(hserver.url, repo, wheel, hserver.admin_token).status == 200
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    blob_path(hserver, sha).unlink()
+    conn = http.client.HTTPConnection("127.0.0.1", hserver.port, timeout=30)
+    try:
+        conn.request("GET", f"/{repo}/files/{sha}/{wheel.name}")
+        resp = conn.getresponse()
+        status = resp.status
+        try:
+            resp.read()
+        except (http.client.IncompleteRead, ConnectionResetError):
+            pass   # the old behaviour: 200, then the connection cut
+    finally:
+        conn.close()
+    assert status in (500, 503), f"GET of a file whose blob is gone answered {status}"
+    deadline = time.monotonic() + 3
+    while "blob missing" not in hserver.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "blob missing" in hserver.log_text()
