@@ -191,6 +191,36 @@ def test_redirects_stay_local_for_existing_repositories(hserver):
         assert r.header("Location") == target, f"{path}: {r}"
 
 
+# -- look-alike names (section 5) -------------------------------------------------------------------
+
+def wheel_with_metadata_name(path: Path, dist_name: str, metadata_name: str, version: str) -> Path:
+    dist_info = f"{dist_name}-{version}.dist-info"
+    files = {
+        f"{dist_name}/__init__.py": b"",
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {metadata_name}\nVersion: {version}\n".encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: wheelhouse-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{n},{_record_hash(d)},{len(d)}\n" for n, d in files.items()) + f"{dist_info}/RECORD,,\n"
+    files[f"{dist_info}/RECORD"] = record.encode()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for n, d in files.items():
+            z.writestr(n, d)
+    return path
+
+
+def test_lookalike_metadata_name_is_rejected(hserver, tmp_path):
+    repo = hserver.new_repo("kelvin")
+    wheel = wheel_with_metadata_name(tmp_path / "kelvin-1.0-py3-none-any.whl", "kelvin", "\u212aelvin", "1.0")
+    r = upload(hserver.url, repo, wheel, hserver.admin_token, overrides={"name": "kelvin"})
+    assert r.status == 400, str(r)
+    assert "name" in r.text.lower(), str(r)
+    assert request("GET", f"{hserver.url}/{repo}/simple/kelvin/").status == 404
+    # The form's name goes through the same pattern.
+    plain = make_wheel(tmp_path / "kelvin2-1.0-py3-none-any.whl", "kelvin2", "1.0")
+    r = upload(hserver.url, repo, plain, hserver.admin_token, overrides={"name": "\u212aelvin2"})
+    assert r.status == 400, str(r)
+
+
 # -- a blob missing under its row (section 4) -------------------------------------------------------
 
 def blob_path(server, sha256: str) -> Path:

@@ -43,7 +43,7 @@ public enum UploadValidation {
         let displayName = form.value("name") ?? filename.project
         let normalized = ProjectName.normalize(displayName)
         guard ProjectName.isValid(displayName) else {
-            throw .badRequest("invalid project name '\(displayName)'")
+            throw .badRequest("invalid project name '\(displayName)': a name is ASCII letters, digits, '.', '_' and '-' (PEP 508)")
         }
         guard normalized == filename.normalizedProject else {
             throw .badRequest("the filename '\(rawFilename)' does not match the project name '\(displayName)'")
@@ -71,6 +71,11 @@ public enum UploadValidation {
 
     /// Checks the archive's own metadata against the upload.
     public static func validate(metadata: CoreMetadata, for upload: ValidatedUpload) throws(WheelhouseError) {
+        // PEP 508 names are ASCII: a look-alike (the Kelvin sign K, U+212A, lower-cases to `k`)
+        // would otherwise normalize to the real project and become its display name.
+        if let name = metadata.name, !ProjectName.isValid(name) {
+            throw .badRequest("invalid project name '\(name)' in the distribution's metadata: a name is ASCII letters, digits, '.', '_' and '-' (PEP 508)")
+        }
         guard let name = metadata.name, ProjectName.normalize(name) == upload.normalizedName else {
             throw .badRequest("the distribution's metadata names project '\(metadata.name ?? "")', not '\(upload.displayName)'")
         }
