@@ -191,6 +191,29 @@ def test_redirects_stay_local_for_existing_repositories(hserver):
         assert r.header("Location") == target, f"{path}: {r}"
 
 
+# -- equivalent filenames (section 5) ---------------------------------------------------------------
+
+def test_equivalent_filenames_are_duplicates(hserver, tmp_path):
+    repo = hserver.new_repo("equiv")
+    good = make_wheel(tmp_path / "good-1.0-py3-none-any.whl", "good", "1.0")
+    assert upload(hserver.url, repo, good, hserver.admin_token).status == 200
+    # Identical bytes under the same name: 200 (CI retries).
+    assert upload(hserver.url, repo, good, hserver.admin_token).status == 200
+    (tmp_path / "other").mkdir()
+    other = make_wheel(tmp_path / "other" / "good-1.0-py3-none-any.whl", "good", "1.0", payload=b"other bytes")
+    for name in ("good-1.0.0-py3-none-any.whl", "Good-1.0-py3-none-any.whl", "good-1.0-0-py3-none-any.whl",
+                 "good-1.0-py3.py3-none-any.whl", "good-1.0.0-1-py3.py3-none-any.whl"):
+        r = upload(hserver.url, repo, other, hserver.admin_token, filename=name)
+        assert r.status == 400, f"{name}: {r}"
+        assert "already exist" in (r.text + r.reason), f"{name}: {r}"   # twine --skip-existing
+    # Other tags or another version are other files.
+    assert upload(hserver.url, repo, other, hserver.admin_token, filename="good-1.0-py2-none-any.whl").status == 200
+    newer = make_wheel(tmp_path / "good-1.1-py3-none-any.whl", "good", "1.1")
+    assert upload(hserver.url, repo, newer, hserver.admin_token).status == 200
+    assert sorted(json_files(hserver.url, repo, "good")) == [
+        "good-1.0-py2-none-any.whl", "good-1.0-py3-none-any.whl", "good-1.1-py3-none-any.whl"]
+
+
 # -- look-alike names (section 5) -------------------------------------------------------------------
 
 def wheel_with_metadata_name(path: Path, dist_name: str, metadata_name: str, version: str) -> Path:

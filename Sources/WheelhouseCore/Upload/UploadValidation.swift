@@ -84,3 +84,31 @@ public enum UploadValidation {
         }
     }
 }
+
+extension UploadValidation {
+    /// The stored file that `upload` would duplicate under another spelling of the same release,
+    /// if any: same project (normalized), same PEP 440 version (`1.0` == `1.0.0`), and
+    /// - for wheels, the same set of tags once compressed sets are expanded (`py3.py3-none-any` is
+    ///   `py3-none-any`), whatever the build tag: a build tag would otherwise let a second file with
+    ///   other bytes win pip's choice for the very same tags, which is replacing a released file;
+    /// - for sdists, any other sdist: a release has one (as on the public index).
+    ///
+    /// Filenames that do not parse are never equivalent. Pure: the caller passes the filenames
+    /// stored for the project.
+    public static func equivalent(of upload: DistributionFilename, among stored: [String]) -> String? {
+        guard let version = try? Version(upload.version) else { return nil }
+        let tags = Set(upload.tags)
+        for name in stored where name != upload.filename {
+            guard let other = try? DistributionFilename(name, project: upload.normalizedProject),
+                other.normalizedProject == upload.normalizedProject, other.kind == upload.kind,
+                let otherVersion = try? Version(other.version), otherVersion == version
+            else { continue }
+            switch upload.kind {
+            case .wheel where Set(other.tags) == tags: return name
+            case .sdist: return name
+            default: continue
+            }
+        }
+        return nil
+    }
+}

@@ -76,6 +76,15 @@ extension PostgresMetadataStore {
         }
     }
 
+    public func filenames(repository: Int64, project: String) async throws -> [String] {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await connection.rows(
+                "SELECT filename FROM distributions WHERE repository_id = \(repository) AND project = \(project)", logger
+            ).map { try $0.get("filename") }
+        }
+    }
+
     public func setYanked(repository: Int64, _ selector: DistributionSelector, yanked: Bool, reason: String?) async throws -> [DistributionRecord] {
         let logger = self.logger
         let reason = yanked ? reason : nil

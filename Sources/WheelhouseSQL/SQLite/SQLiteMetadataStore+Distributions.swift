@@ -63,6 +63,13 @@ extension SQLiteMetadataStore {
         try await pool.read { db in try Self.rows(db, repository: repository, project: project) }
     }
 
+    public func filenames(repository: Int64, project: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT filename FROM distributions WHERE repository_id = ? AND project = ?", arguments: [repository, project])
+        }
+    }
+
     public func setYanked(repository: Int64, _ selector: DistributionSelector, yanked: Bool, reason: String?) async throws -> [DistributionRecord] {
         try await pool.write { db in
             let selected = try Self.select(db, repository: repository, selector)
