@@ -165,6 +165,61 @@ def test_stalled_upload_body_is_closed(hserver, tmp_path):
         assert closed_within(s, TIMEOUT_S + 4) is not None, "a stalled body kept the connection open"
 
 
+# -- form fields (section 4) ------------------------------------------------------------------------
+
+def big_form_upload(hserver, repo, wheel: Path, extra: list[tuple[str, str]]):
+    fields = upload_fields(wheel) + extra
+    body, ctype = encode(fields, [("content", wheel.name, wheel.read_bytes())])
+    return post_form(f"{hserver.url}/{repo}/", body, ctype, hserver.admin_token)
+
+
+def test_oversized_form_fields_are_rejected(hserver, tmp_path):
+    repo = hserver.new_repo("form")
+    wheel = make_wheel(tmp_path / "formy-1.0-py3-none-any.whl", "formy", "1.0")
+    cases = [
+        ("summary", [("summary", "s" * (300 << 10))], "summary"),
+        ("description", [("description", "d" * (2 << 20) + "d" * 1024)], "description"),
+        ("total", [("classifiers", "c" * (200 << 10))] * 16, "total"),
+    ]
+    for label, extra, word in cases:
+        r = big_form_upload(hserver, repo, wheel, extra)
+        assert r.status == 400, f"{label}: {r}"
+        assert word in (r.text + r.reason).lower(), f"{label}: {r}"
+    # Within the limits: stored.
+    r = big_form_upload(hserver, repo, wheel, [("description", "d" * (1 << 20))])
+    assert r.status == 200, str(r)
+
+
+def test_parallel_uploads_with_huge_forms_stay_small(hserver, tmp_path):
+    """24 uploads with 15 MiB of form fields each (was: peak RSS 720 MiB, fields stored)."""
+    repo = hserver.new_repo("formrss")
+    wheel = make_wheel(tmp_path / "formrss-1.0-py3-none-any.whl", "formrss", "1.0")
+    extra = [("classifiers", "c" * (250 << 10))] * 60    # 15 MiB
+    body, ctype = encode(upload_fields(wheel) + extra, [("content", wheel.name, wheel.read_bytes())])
+    auth = basic("__token__", hserver.admin_token)
+
+    def send(_):
+        conn = http.client.HTTPConnection("127.0.0.1", hserver.port, timeout=120)
+        try:
+            conn.request("POST", f"/{repo}/", body=body, headers={"Content-Type": ctype, **auth})
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            return "closed"
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(24) as pool:
+        statuses = list(pool.map(send, range(24)))
+    assert all(s in (400, "closed") for s in statuses), statuses
+    assert 400 in statuses, statuses
+    hwm = hserver.status_kib("VmHWM")
+    print(f"server VmHWM after 24 uploads with 15 MiB of form fields: {hwm} KiB")
+    assert hwm < MAX_HWM_KIB
+    assert json_files(hserver.url, repo, "formrss") == {}
+
+
 # -- open redirect (section 5) ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [

@@ -49,16 +49,15 @@ extension UploadRoute {
                                 sawContent = true
                             } else {
                                 fieldName = headers.name
-                                fieldBytes.removeAll(keepingCapacity: true)
+                                fieldBytes.removeAll(keepingCapacity: fieldBytes.capacity <= 64 << 10)
                             }
                         case .body(let bytes):
                             if inContent {
                                 accumulator.update(bytes)
                                 _ = try await writer.write(contentsOf: bytes)
-                            } else if fieldName != nil {
-                                guard fieldBytes.count + bytes.readableBytes <= UploadForm.maxFieldBytes else {
-                                    throw WheelhouseError(.payloadTooLarge, "form field '\(fieldName!)' exceeds \(UploadForm.maxFieldBytes) bytes")
-                                }
+                            } else if let name = fieldName {
+                                // Checked before the bytes are kept: the form never holds more than its limits.
+                                try received.form.admit(field: name, bytes: fieldBytes.count + bytes.readableBytes)
                                 fieldBytes.append(contentsOf: bytes.readableBytesView)
                             }
                         case .partEnd:
@@ -67,6 +66,8 @@ extension UploadRoute {
                             } else if let name = fieldName {
                                 try received.form.add(name, String(decoding: fieldBytes, as: UTF8.self))
                                 fieldName = nil
+                                // Keep a small buffer for the next field, not the largest one seen.
+                                if fieldBytes.capacity > 64 << 10 { fieldBytes = [] } else { fieldBytes.removeAll(keepingCapacity: true) }
                             }
                         case .end:
                             break
