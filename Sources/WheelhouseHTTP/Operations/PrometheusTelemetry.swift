@@ -26,6 +26,7 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     static var waits: MetricNameDescriptor { name("lease_waits", "total", "Requests that waited for another holder's fetch") }
     static var takeovers: MetricNameDescriptor { name("lease_takeovers", "total", "Fetch leases taken over from a dead holder") }
     static var blobErrors: MetricNameDescriptor { name("blob_store_errors", "total", "Blob store operations that failed") }
+    static var storageFull: MetricNameDescriptor { name("storage_full", "total", "Requests refused with 507 because the storage is full") }
 
     /// The per-request metrics, looked up once per (route, status): the registry's lookup builds the
     /// metric's name and label strings and takes its lock on every call (2% of a page request's CPU).
@@ -61,6 +62,10 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     public func leaseTakeover() { registry.makeCounter(descriptor: Self.takeovers).increment() }
     public func blobStoreError(_ operation: String) {
         registry.makeCounter(descriptor: Self.blobErrors, labels: [("operation", operation)]).increment()
+    }
+
+    public func storageFull(_ route: String) {
+        registry.makeCounter(descriptor: Self.storageFull, labels: [("route", route)]).increment()
     }
 
     func exposition() -> [UInt8] {

@@ -45,6 +45,9 @@ extension PostgresMetadataStore {
             }
         } catch let race as LostAddRace {
             return race.outcome
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "53100" {
+            // disk_full: the server's storage, not the client's fault.
+            throw WheelhouseError.insufficientStorage("recording the file")
         }
     }
 
