@@ -10,6 +10,9 @@ import Yams
 ///   port: 8080
 ///   data: ./wheelhouse-data
 ///   passwordLogin: true
+///   headerTimeoutSeconds: 30
+///   idleTimeoutSeconds: 75
+///   maxConnectionsPerAddress: 256
 /// repositories:
 ///   - name: pypi-local
 ///     type: local
@@ -38,6 +41,12 @@ public struct ConfigFile: Decodable, Sendable {
         public var drainSeconds: Double?
         /// MiB of memory for small blobs kept per node; 0 turns the cache off.
         public var blobCacheMiB: Int?
+        /// Seconds a client has to send a request head (slowloris guard).
+        public var headerTimeoutSeconds: Double?
+        /// Seconds an idle kept-alive connection (or a stalled request body) is kept open.
+        public var idleTimeoutSeconds: Double?
+        /// Concurrent connections one client address may hold; 0: no limit.
+        public var maxConnectionsPerAddress: Int?
     }
 
     public struct DeclaredRepository: Decodable, Sendable {

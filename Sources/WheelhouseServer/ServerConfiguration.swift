@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var drainDelay: Duration = .zero
     /// Memory for small blobs (at most 64 KiB each) kept per node (`CachingBlobStore`); 0 turns it off.
     public var blobCacheBytes: Int = 16 << 20
+    /// Header-read and idle timeouts, and the per-address connection limit.
+    public var connections = ConnectionLimits()
     /// The configuration file, when given: its declared repositories are applied at start.
     public var configFile: String?
     public var declaredRepositories: [ConfigFile.DeclaredRepository] = []

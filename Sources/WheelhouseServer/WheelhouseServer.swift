@@ -73,10 +73,12 @@ public enum WheelhouseServer {
         }
     }
 
-    public static func application(services: WheelhouseServices, host: String, port: Int, logger: Logger) -> Application<WheelhouseResponder> {
+    public static func application(
+        services: WheelhouseServices, host: String, port: Int, connections: ConnectionLimits = .init(), logger: Logger
+    ) -> Application<WheelhouseResponder> {
         Application(
             responder: WheelhouseResponder(services: services),
-            server: .pinnedHTTP1(),
+            server: .pinnedHTTP1(limits: connections),
             configuration: .init(address: .hostname(host, port: port), serverName: "Wheelhouse/\(WheelhouseVersion.current)"),
             logger: logger)
     }
@@ -100,7 +102,8 @@ public enum WheelhouseServer {
     static func serve(_ services: WheelhouseServices, background: [any Service], config: ServerConfiguration, logger: Logger) async throws {
         var services = services
         if let sink = config.logSink { services.accessLog = AccessLog(sink: sink, label: logger.label) }
-        let app = application(services: services, host: config.host, port: config.port, logger: logger)
+        let app = application(
+            services: services, host: config.host, port: config.port, connections: config.connections, logger: logger)
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(config.port)", "node": "\(config.nodeID)"])
         let all: [any Service] = background + [TokenUseFlusher(access: services.access), app, DrainGate(readiness: services.readiness, delay: config.drainDelay)]
         let group = ServiceGroup(configuration: .init(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import WheelhouseHTTP
 import WheelhouseServer
 
@@ -37,6 +38,9 @@ struct Serve: AsyncParsableCommand {
                 if let v = s.blobs { configuration.blobURL = v }
                 if let v = s.drainSeconds { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
                 if let v = s.blobCacheMiB { configuration.blobCacheBytes = max(0, v) << 20 }
+                if let v = s.headerTimeoutSeconds { configuration.connections.headerTimeout = Self.timeAmount(v) }
+                if let v = s.idleTimeoutSeconds { configuration.connections.idleTimeout = Self.timeAmount(v) }
+                if let v = s.maxConnectionsPerAddress { configuration.connections.maxConnectionsPerAddress = max(0, v) }
                 if env["WHEELHOUSE_LOG_LEVEL"] == nil, let v = s.logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = v }
             }
         }
@@ -46,6 +50,11 @@ struct Serve: AsyncParsableCommand {
         if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
         if let v = env["WHEELHOUSE_BLOB_CACHE_MIB"].flatMap(Int.init) { configuration.blobCacheBytes = max(0, v) << 20 }
+        if let v = env["WHEELHOUSE_HEADER_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.connections.headerTimeout = Self.timeAmount(v) }
+        if let v = env["WHEELHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.connections.idleTimeout = Self.timeAmount(v) }
+        if let v = env["WHEELHOUSE_MAX_CONNECTIONS_PER_ADDRESS"].flatMap(Int.init) {
+            configuration.connections.maxConnectionsPerAddress = max(0, v)
+        }
         let sink = LogSink.standardOutput
         configuration.logSink = sink
         LoggingSystem.bootstrap { label in
@@ -55,5 +64,10 @@ struct Serve: AsyncParsableCommand {
         }
         defer { sink.flush() }
         try await WheelhouseServer.run(configuration)
+    }
+
+    /// Seconds as a timeout, at least 1 ms.
+    static func timeAmount(_ seconds: Double) -> TimeAmount {
+        .milliseconds(max(1, Int64(seconds * 1000)))
     }
 }

@@ -94,6 +94,9 @@ enum MetadataStoreContract {
         #expect(stored.sorted { $0.id < $1.id } == added.sorted { $0.id < $1.id })
         #expect(try await store.distribution(repository: repo.id, filename: added[2].filename) == added[2])
         #expect(try await store.distribution(repository: repo.id, filename: "missing.whl") == nil)
+        // The upload's duplicate check reads only the filenames.
+        #expect(try await store.filenames(repository: repo.id, project: "demo-pkg").sorted() == added.map(\.filename).sorted())
+        #expect(try await store.filenames(repository: repo.id, project: "unknown").isEmpty)
 
         // A later upload under another spelling keeps the first display name.
         _ = try await Sample.add(store, Sample.record(repo.id, version: "3.0"), displayName: "demo_pkg")

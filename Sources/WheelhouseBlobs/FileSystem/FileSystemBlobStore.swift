@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import _NIOFileSystem
 import WheelhouseCore
 
@@ -13,6 +14,7 @@ public struct FileSystemBlobStore: BlobStore {
     /// Where staging files live; must be on the same filesystem as `root` so `rename` is atomic.
     public let staging: String
     let fs = FileSystem.shared
+    let probe = WritabilityProbe()
 
     public init(root: String, staging: String) throws {
         self.root = root
@@ -24,6 +26,10 @@ public struct FileSystemBlobStore: BlobStore {
     func path(_ key: BlobKey) -> String { root + "/" + key.path }
 
     public func put(_ key: BlobKey, contentsOfFile source: String) async throws {
+        try await Self.writing { try await move(key, contentsOfFile: source) }
+    }
+
+    func move(_ key: BlobKey, contentsOfFile source: String) async throws {
         let target = path(key)
         if try await size(of: key) != nil {
             try? await fs.removeItem(at: FilePath(source))
@@ -35,6 +41,7 @@ public struct FileSystemBlobStore: BlobStore {
         guard rename(source, target) == 0 else {
             let code = errno
             try? await fs.removeItem(at: FilePath(source))
+            if WheelhouseError.isOutOfSpace(errno: code) { throw WheelhouseError.insufficientStorage("storing a file") }
             throw WheelhouseError(.internalError, "cannot move blob \(key.sha256) into place: errno \(code)")
         }
         try Self.fsync(path: FilePath(target).removingLastComponent().string)
@@ -43,10 +50,17 @@ public struct FileSystemBlobStore: BlobStore {
     public func put(_ key: BlobKey, bytes: [UInt8]) async throws {
         if try await size(of: key) != nil { return }
         let temp = staging + "/blob-" + UUID().uuidString
-        try await fs.withFileHandle(forWritingAt: FilePath(temp), options: .newFile(replaceExisting: false)) { handle in
-            _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
+        try await Self.writing {
+            do {
+                try await fs.withFileHandle(forWritingAt: FilePath(temp), options: .newFile(replaceExisting: false)) { handle in
+                    _ = try await handle.write(contentsOf: bytes, toAbsoluteOffset: 0)
+                }
+            } catch {
+                try? await fs.removeItem(at: FilePath(temp))
+                throw error
+            }
+            try await move(key, contentsOfFile: temp)
         }
-        try await put(key, contentsOfFile: temp)
     }
 
     public func size(of key: BlobKey) async throws -> Int64? {
@@ -145,9 +159,46 @@ public struct FileSystemBlobStore: BlobStore {
         }
     }
 
+    /// Ready when the root exists, its filesystem has at least `minimumFreeBytes` free, and a tiny
+    /// file can be written in the staging directory: a full disk takes the node out of rotation.
+    /// Checked at most every 2 s (`WritabilityProbe`), so health checks cost no I/O in between.
     public func ping() async throws {
-        guard try await fs.info(forFileAt: FilePath(root)) != nil else {
-            throw WheelhouseError(.unavailable, "blob store root \(root) is missing")
+        try await probe.check { [root, staging] in
+            try await NIOThreadPool.singleton.runIfActive { try Self.checkWritable(root: root, staging: staging) }
+        }
+    }
+
+    static let minimumFreeBytes: UInt64 = 1 << 20
+
+    static func checkWritable(root: String, staging: String) throws {
+        var fsInfo = statvfs()
+        guard statvfs(root, &fsInfo) == 0 else {
+            throw WheelhouseError(.unavailable, "blob store root \(root) is not usable: errno \(errno)")
+        }
+        let free = UInt64(fsInfo.f_bavail) * UInt64(fsInfo.f_frsize)
+        guard free >= minimumFreeBytes else {
+            throw WheelhouseError(.unavailable, "blob store is full: \(free) bytes free under \(root)")
+        }
+        let probe = staging + "/.ready-probe-" + UUID().uuidString
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WheelhouseError(.unavailable, "cannot create a file in \(staging): errno \(errno)") }
+        defer { unlink(probe) }
+        var byte: UInt8 = 0
+        let written = write(fd, &byte, 1)
+        let code = errno
+        close(fd)
+        guard written == 1 else { throw WheelhouseError(.unavailable, "cannot write in \(staging): errno \(code)") }
+    }
+
+    /// Runs a write path: a full disk (ENOSPC, EDQUOT) anywhere in it becomes a 507.
+    static func writing(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as FileSystemError {
+            if let code = error.errnoCode, WheelhouseError.isOutOfSpace(errno: code) {
+                throw WheelhouseError.insufficientStorage("storing a file")
+            }
+            throw error
         }
     }
 
@@ -156,6 +207,41 @@ public struct FileSystemBlobStore: BlobStore {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw WheelhouseError(.internalError, "cannot open \(path) to sync: errno \(errno)") }
         defer { close(fd) }
-        guard Foundation.fsync(fd) == 0 else { throw WheelhouseError(.internalError, "fsync of \(path) failed: errno \(errno)") }
+        guard Foundation.fsync(fd) == 0 else {
+            let code = errno
+            if WheelhouseError.isOutOfSpace(errno: code) { throw WheelhouseError.insufficientStorage("storing a file") }
+            throw WheelhouseError(.internalError, "fsync of \(path) failed: errno \(code)")
+        }
+    }
+}
+
+extension FileSystemError {
+    /// The errno behind the error, if a system call failed.
+    var errnoCode: Int32? {
+        if let call = cause as? SystemCallError { return call.errno.rawValue }
+        return (cause as? FileSystemError)?.errnoCode
+    }
+}
+
+/// The last readiness result of a store, reused for `interval`: health checks arrive every few
+/// seconds from every load balancer, and the check writes a file.
+final class WritabilityProbe: Sendable {
+    private let last = Mutex<(at: ContinuousClock.Instant, error: WheelhouseError?)?>(nil)
+    let interval: Duration
+
+    init(interval: Duration = .seconds(2)) { self.interval = interval }
+
+    func check(_ probe: @Sendable () async throws -> Void) async throws {
+        let now = ContinuousClock.now
+        if let recent = last.withLock({ $0 }), now - recent.at < interval {
+            if let error = recent.error { throw error }
+            return
+        }
+        var failure: WheelhouseError? = nil
+        do { try await probe() } catch let error as WheelhouseError { failure = error } catch {
+            failure = WheelhouseError(.unavailable, "blob store check failed: \(error)")
+        }
+        last.withLock { $0 = (now, failure) }
+        if let failure { throw failure }
     }
 }

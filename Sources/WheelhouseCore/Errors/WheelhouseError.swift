@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error that knows how it reaches a client: an HTTP status and a client-facing message.
 ///
 /// Modelled on postgres-nio's `PSQLError`: a struct around a `Code`, so new codes don't break callers.
@@ -21,6 +23,8 @@ public struct WheelhouseError: Error, Sendable, CustomStringConvertible {
         public static let upstreamUnreachable = Code(raw: "upstreamUnreachable")
         public static let unavailable = Code(raw: "unavailable")
         public static let gatewayTimeout = Code(raw: "gatewayTimeout")
+        /// The server's storage is full (ENOSPC, EDQUOT, SQLite's "database or disk is full"): 507.
+        public static let insufficientStorage = Code(raw: "insufficientStorage")
     }
 
     public let code: Code
@@ -49,11 +53,23 @@ public struct WheelhouseError: Error, Sendable, CustomStringConvertible {
         case .badGateway, .upstreamUnreachable: 502
         case .unavailable: 503
         case .gatewayTimeout: 504
+        case .insufficientStorage: 507
         default: 500
         }
     }
 
     public var description: String { "\(status) \(message)" }
+
+    /// The storage cannot take more bytes while `doing` (e.g. "writing the upload"). 507: the
+    /// client did nothing wrong and may retry later; twine retries 5xx, and nothing was stored.
+    public static func insufficientStorage(_ doing: String) -> WheelhouseError {
+        .init(.insufficientStorage, "insufficient storage on the server while \(doing)")
+    }
+
+    /// Whether `errno` means the storage is full: no space left (ENOSPC) or over a quota (EDQUOT).
+    public static func isOutOfSpace(errno code: Int32) -> Bool {
+        code == ENOSPC || code == EDQUOT
+    }
 
     public static func badRequest(_ message: String) -> WheelhouseError { .init(.badRequest, message) }
     public static func notFound(_ message: String) -> WheelhouseError { .init(.notFound, message) }

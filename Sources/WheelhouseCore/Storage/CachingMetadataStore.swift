@@ -92,6 +92,9 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
     public func distributions(repository: Int64, project: String) async throws -> [DistributionRecord] {
         try await base.distributions(repository: repository, project: project)
     }
+    public func filenames(repository: Int64, project: String) async throws -> [String] {
+        try await base.filenames(repository: repository, project: project)
+    }
     public func isBlobReferenced(sha256: String) async throws -> Bool { try await base.isBlobReferenced(sha256: sha256) }
     public func tryClaimBlobs(_ sha256s: [String], claim: String, for ttl: Duration) async throws -> Bool {
         try await base.tryClaimBlobs(sha256s, claim: claim, for: ttl)

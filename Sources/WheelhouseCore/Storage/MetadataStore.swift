@@ -103,6 +103,9 @@ public protocol MetadataStore: AccountStore, BlobReferenceStore {
     func setMetadataSHA256(repository: Int64, filename: String, sha256: String) async throws
     func distribution(repository: Int64, filename: String) async throws -> DistributionRecord?
     func distributions(repository: Int64, project: String) async throws -> [DistributionRecord]
+    /// The filenames stored for a project: what an upload's duplicate check needs, without loading
+    /// every row's metadata.
+    func filenames(repository: Int64, project: String) async throws -> [String]
     /// Sets or clears the yanked flag of the selected files; returns the files changed.
     func setYanked(repository: Int64, _ selector: DistributionSelector, yanked: Bool, reason: String?) async throws -> [DistributionRecord]
     /// Deletes the selected files (and the project when it becomes empty); returns the files deleted.

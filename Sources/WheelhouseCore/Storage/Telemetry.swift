@@ -13,6 +13,8 @@ public protocol Telemetry: Sendable {
     /// A lease whose holder died was taken over.
     func leaseTakeover()
     func blobStoreError(_ operation: String)
+    /// A write refused because the storage is full (answered 507).
+    func storageFull(_ route: String)
 }
 
 public struct NoTelemetry: Telemetry {
@@ -24,4 +26,5 @@ public struct NoTelemetry: Telemetry {
     public func leaseWait() {}
     public func leaseTakeover() {}
     public func blobStoreError(_ operation: String) {}
+    public func storageFull(_ route: String) {}
 }

@@ -43,7 +43,7 @@ public enum UploadValidation {
         let displayName = form.value("name") ?? filename.project
         let normalized = ProjectName.normalize(displayName)
         guard ProjectName.isValid(displayName) else {
-            throw .badRequest("invalid project name '\(displayName)'")
+            throw .badRequest("invalid project name '\(displayName)': a name is ASCII letters, digits, '.', '_' and '-' (PEP 508)")
         }
         guard normalized == filename.normalizedProject else {
             throw .badRequest("the filename '\(rawFilename)' does not match the project name '\(displayName)'")
@@ -71,11 +71,44 @@ public enum UploadValidation {
 
     /// Checks the archive's own metadata against the upload.
     public static func validate(metadata: CoreMetadata, for upload: ValidatedUpload) throws(WheelhouseError) {
+        // PEP 508 names are ASCII: a look-alike (the Kelvin sign K, U+212A, lower-cases to `k`)
+        // would otherwise normalize to the real project and become its display name.
+        if let name = metadata.name, !ProjectName.isValid(name) {
+            throw .badRequest("invalid project name '\(name)' in the distribution's metadata: a name is ASCII letters, digits, '.', '_' and '-' (PEP 508)")
+        }
         guard let name = metadata.name, ProjectName.normalize(name) == upload.normalizedName else {
             throw .badRequest("the distribution's metadata names project '\(metadata.name ?? "")', not '\(upload.displayName)'")
         }
         guard let v = metadata.version, let mv = try? Version(v), mv.description == upload.version else {
             throw .badRequest("the distribution's metadata has version '\(metadata.version ?? "")', not '\(upload.version)'")
         }
+    }
+}
+
+extension UploadValidation {
+    /// The stored file that `upload` would duplicate under another spelling of the same release,
+    /// if any: same project (normalized), same PEP 440 version (`1.0` == `1.0.0`), and
+    /// - for wheels, the same set of tags once compressed sets are expanded (`py3.py3-none-any` is
+    ///   `py3-none-any`), whatever the build tag: a build tag would otherwise let a second file with
+    ///   other bytes win pip's choice for the very same tags, which is replacing a released file;
+    /// - for sdists, any other sdist: a release has one (as on the public index).
+    ///
+    /// Filenames that do not parse are never equivalent. Pure: the caller passes the filenames
+    /// stored for the project.
+    public static func equivalent(of upload: DistributionFilename, among stored: [String]) -> String? {
+        guard let version = try? Version(upload.version) else { return nil }
+        let tags = Set(upload.tags)
+        for name in stored where name != upload.filename {
+            guard let other = try? DistributionFilename(name, project: upload.normalizedProject),
+                other.normalizedProject == upload.normalizedProject, other.kind == upload.kind,
+                let otherVersion = try? Version(other.version), otherVersion == version
+            else { continue }
+            switch upload.kind {
+            case .wheel where Set(other.tags) == tags: return name
+            case .sdist: return name
+            default: continue
+            }
+        }
+        return nil
     }
 }

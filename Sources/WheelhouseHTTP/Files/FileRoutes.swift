@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import WheelhouseCore
 import WheelhouseRemote
 import WheelhouseVirtual
@@ -103,10 +104,13 @@ struct FileRoutes {
     }
 
     /// Streams a blob with `ETag`, immutable caching, `Range` and `HEAD`.
+    ///
+    /// Every caller found a row naming the blob, so missing bytes are a broken store: a logged 500
+    /// before any byte is sent, never a 200 whose body stops short.
     func serveBlob(_ request: Request, key: BlobKey, contentType: String, size knownSize: Int64? = nil) async throws -> Response {
         var size = knownSize
         if size == nil { size = try await services.blobs.size(of: key) }
-        guard let size else { throw WheelhouseError.notFound("file bytes not found") }
+        guard let size else { throw missingBlob(key, "absent") }
         let etag = "\"\(key.sha256)\""
         var headers: HTTPFields = [
             .contentType: contentType,
@@ -136,6 +140,18 @@ struct FileRoutes {
         if request.method == .head {
             return Response(status: status, headers: headers, body: .init())
         }
+        if length <= Self.readFirstLimit {
+            // Read whole before the head is sent: the same one thread-pool job (or cache hit) the
+            // stream did for a small blob, and a missing blob is an error response, not a cut.
+            let bytes = try await readWhole(key, range: range)
+            guard bytes.readableBytes == length else { throw missingBlob(key, "\(bytes.readableBytes) bytes instead of \(length)") }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
+        }
+        if knownSize != nil {
+            // Large: one stat (cheap next to the transfer) so the answer is not a 200 with no bytes.
+            guard let stored = try await services.blobs.size(of: key) else { throw missingBlob(key, "absent") }
+            guard stored == size else { throw missingBlob(key, "\(stored) bytes instead of \(size)") }
+        }
         let blobs = services.blobs
         let readRange = range
         let body = ResponseBody(contentLength: Int(length)) { writer in
@@ -145,5 +161,31 @@ struct FileRoutes {
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// Blobs up to this size are read before the response head (the filesystem store's single-job read).
+    static let readFirstLimit: Int64 = 256 << 10
+
+    func readWhole(_ key: BlobKey, range: Range<Int64>?) async throws -> ByteBuffer {
+        var whole: ByteBuffer? = nil
+        do {
+            try await services.blobs.read(key, range: range) { chunk in
+                if whole == nil { whole = chunk } else { whole!.writeImmutableBuffer(chunk) }
+            }
+        } catch let error as WheelhouseError where error.code == .notFound {
+            throw missingBlob(key, "absent")
+        } catch {
+            services.logger.error("blob unreadable", metadata: ["wh.blob": "\(key.sha256)", "wh.error": "\(error)"])
+            services.telemetry.blobStoreError("read")
+            throw WheelhouseError(.internalError, "the stored bytes of this file cannot be read")
+        }
+        return whole ?? ByteBuffer()
+    }
+
+    /// A row names bytes the blob store does not have (or not all of them): logged, counted, 500.
+    func missingBlob(_ key: BlobKey, _ what: String) -> WheelhouseError {
+        services.logger.error("blob missing under an existing row", metadata: ["wh.blob": "\(key.sha256)", "wh.problem": "\(what)"])
+        services.telemetry.blobStoreError("missing")
+        return WheelhouseError(.internalError, "the stored bytes of this file are missing")
     }
 }

@@ -28,6 +28,7 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     static var blobErrors: MetricNameDescriptor { name("blob_store_errors", "total", "Blob store operations that failed") }
     static var collectedBlobs: MetricNameDescriptor { name("gc_collected_blobs", "total", "Blobs deleted by the garbage collector") }
     static var collectedBytes: MetricNameDescriptor { name("gc_collected_bytes", "total", "Bytes freed by the garbage collector") }
+    static var storageFull: MetricNameDescriptor { name("storage_full", "total", "Requests refused with 507 because the storage is full") }
 
     /// The per-request metrics, looked up once per (route, status): the registry's lookup builds the
     /// metric's name and label strings and takes its lock on every call (2% of a page request's CPU).
@@ -68,6 +69,10 @@ public final class PrometheusTelemetry: Telemetry, @unchecked Sendable {
     func blobsCollected(_ count: Int, bytes: Int64) {
         registry.makeCounter(descriptor: Self.collectedBlobs).increment(by: Int64(count))
         registry.makeCounter(descriptor: Self.collectedBytes).increment(by: bytes)
+    }
+
+    public func storageFull(_ route: String) {
+        registry.makeCounter(descriptor: Self.storageFull, labels: [("route", route)]).increment()
     }
 
     func exposition() -> [UInt8] {

@@ -17,22 +17,26 @@ struct RepositoryRoutes {
                 return try await UploadRoute(services: services).upload(request, context: context, repositoryName: route.repository)
             }
             try requireRead(method)
-            return Responses.redirect(to: "\(route.base)/simple/" + query(request), permanent: false)
+            // Redirects only after the repository was found and may be read: a redirect must not
+            // tell an anonymous caller what exists, nor send anyone off this server.
+            let repo = try await repository(route.repository, request, context: context)
+            try await services.access.require(.read, on: repo, request, context: context)
+            return Responses.redirect(to: route.location(["simple"], query: request.uri.query), permanent: false)
         case 1 where rest[0] == "simple":
             try requireRead(method)
-            guard route.trailingSlash else { return Responses.redirect(to: "\(route.base)/simple/" + query(request)) }
             let repo = try await repository(route.repository, request, context: context)
             let members = try await readableMembers(repo, request, context: context)
+            guard route.trailingSlash else { return Responses.redirect(to: route.location(["simple"], query: request.uri.query)) }
             return try await SimpleRoutes(services: services).projectList(request, repository: repo, members: members)
         case 2 where rest[0] == "simple":
             try requireRead(method)
             let project = rest[1]
             let normalized = ProjectName.normalize(project)
-            guard route.trailingSlash, normalized == project else {
-                return Responses.redirect(to: "\(route.base)/simple/\(normalized)/" + query(request))
-            }
             let repo = try await repository(route.repository, request, context: context)
             let members = try await readableMembers(repo, request, context: context)
+            guard route.trailingSlash, normalized == project else {
+                return Responses.redirect(to: route.location(["simple", normalized], query: request.uri.query))
+            }
             return try await SimpleRoutes(services: services).projectPage(request, repository: repo, project: normalized, members: members)
         case 3 where rest[0] == "files":
             try requireRead(method)
@@ -77,8 +81,5 @@ struct RepositoryRoutes {
         }
     }
 
-    func query(_ request: Request) -> String {
-        request.uri.query.map { "?" + $0 } ?? ""
-    }
 }
 

@@ -23,7 +23,18 @@ struct RepositoryRoute {
     var rest: [String]
     var trailingSlash: Bool
 
-    var base: String { "\(prefix)/\(repository)" }
+    /// A path on this server under the repository's alias, ending in `/`, for a `Location` header.
+    /// Every segment is percent-encoded (a decoded `/` stays `%2F`), so the result always starts
+    /// with exactly one `/` and cannot be read as `//host/...` (scheme-relative) or `scheme:...`.
+    func location(_ segments: [String], query: String?) -> String {
+        var path = prefix
+        for segment in [repository] + segments {
+            path += "/" + segment.percentEncodedSegment
+        }
+        path += "/"
+        if let query, !query.isEmpty { path += "?" + query }
+        return path
+    }
 
     init?(_ path: RequestPath) {
         let s = path.segments
@@ -47,6 +58,24 @@ struct RepositoryRoute {
 }
 
 extension String {
+    /// The string as one path segment: unreserved characters (RFC 3986) as they are, every other
+    /// byte of its UTF-8 percent-encoded.
+    var percentEncodedSegment: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+
     /// Percent-decoding that rejects malformed escapes instead of passing them through.
     var removingPercentEncodingStrict: String? {
         guard utf8.contains(UInt8(ascii: "%")) else { return self }   // not `contains("%")`: Foundation's slow path

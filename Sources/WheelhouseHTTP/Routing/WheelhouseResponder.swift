@@ -21,6 +21,10 @@ public struct WheelhouseResponder: HTTPResponder {
         do {
             response = try await route(request, context: context, info: &info)
         } catch let error as WheelhouseError {
+            if error.code == .insufficientStorage {
+                services.logger.error("storage full", metadata: ["wh.path": "\(request.uri.path)", "wh.error": "\(error.message)"])
+                services.telemetry.storageFull(info.route)
+            }
             response = Responses.error(error)
         } catch {
             services.logger.error("unhandled error", metadata: ["wh.error": "\(error)", "wh.path": "\(request.uri.path)"])

@@ -26,66 +26,94 @@ extension UploadRoute {
         var total: Int64 = 0
         let limit = services.limits.maxUploadBytes
 
-        try await FileSystem.shared.withFileHandle(
-            forWritingAt: FilePath(path), options: .newFile(replaceExisting: false)
-        ) { handle in
-            var writer = handle.bufferedWriter(capacity: .mebibytes(1))
-            do {
-                for try await chunk in body {
-                    total += Int64(chunk.readableBytes)
-                    if total > limit {
-                        throw WheelhouseError(.payloadTooLarge, "upload exceeds the limit of \(limit) bytes")
-                    }
-                    for event in try parser.feed(chunk) {
-                        switch event {
-                        case .partStart(let headers):
-                            if headers.name == "content" {
-                                guard !sawContent else { throw WheelhouseError.badRequest("more than one 'content' part") }
-                                guard let filename = headers.filename else {
-                                    throw WheelhouseError.badRequest("the 'content' part has no filename")
+        try await stagingWrites {
+            try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(path), options: .newFile(replaceExisting: false)
+            ) { handle in
+                var writer = handle.bufferedWriter(capacity: .mebibytes(1))
+                do {
+                    for try await chunk in body {
+                        total += Int64(chunk.readableBytes)
+                        if total > limit {
+                            throw WheelhouseError(.payloadTooLarge, "upload exceeds the limit of \(limit) bytes")
+                        }
+                        for event in try parser.feed(chunk) {
+                            switch event {
+                            case .partStart(let headers):
+                                if headers.name == "content" {
+                                    guard !sawContent else { throw WheelhouseError.badRequest("more than one 'content' part") }
+                                    guard let filename = headers.filename else {
+                                        throw WheelhouseError.badRequest("the 'content' part has no filename")
+                                    }
+                                    received.filename = filename
+                                    inContent = true
+                                    sawContent = true
+                                } else {
+                                    fieldName = headers.name
+                                    fieldBytes.removeAll(keepingCapacity: fieldBytes.capacity <= 64 << 10)
                                 }
-                                received.filename = filename
-                                inContent = true
-                                sawContent = true
-                            } else {
-                                fieldName = headers.name
-                                fieldBytes.removeAll(keepingCapacity: true)
-                            }
-                        case .body(let bytes):
-                            if inContent {
-                                accumulator.update(bytes)
-                                _ = try await writer.write(contentsOf: bytes)
-                            } else if fieldName != nil {
-                                guard fieldBytes.count + bytes.readableBytes <= UploadForm.maxFieldBytes else {
-                                    throw WheelhouseError(.payloadTooLarge, "form field '\(fieldName!)' exceeds \(UploadForm.maxFieldBytes) bytes")
+                            case .body(let bytes):
+                                if inContent {
+                                    accumulator.update(bytes)
+                                    try await stagingWrites { _ = try await writer.write(contentsOf: bytes) }
+                                } else if let name = fieldName {
+                                    // Checked before the bytes are kept: the form never holds more than its limits.
+                                    try received.form.admit(field: name, bytes: fieldBytes.count + bytes.readableBytes)
+                                    fieldBytes.append(contentsOf: bytes.readableBytesView)
                                 }
-                                fieldBytes.append(contentsOf: bytes.readableBytesView)
+                            case .partEnd:
+                                if inContent {
+                                    inContent = false
+                                } else if let name = fieldName {
+                                    try received.form.add(name, String(decoding: fieldBytes, as: UTF8.self))
+                                    fieldName = nil
+                                    // Keep a small buffer for the next field, not the largest one seen.
+                                    if fieldBytes.capacity > 64 << 10 { fieldBytes = [] } else { fieldBytes.removeAll(keepingCapacity: true) }
+                                }
+                            case .end:
+                                break
                             }
-                        case .partEnd:
-                            if inContent {
-                                inContent = false
-                            } else if let name = fieldName {
-                                try received.form.add(name, String(decoding: fieldBytes, as: UTF8.self))
-                                fieldName = nil
-                            }
-                        case .end:
-                            break
                         }
                     }
+                    try parser.finish()
+                } catch let error as MultipartError {
+                    throw WheelhouseError.badRequest("malformed multipart body: \(error.message)")
+                } catch let error as WheelhouseError {
+                    throw error
+                } catch {
+                    // The connection ended mid-body (the staging file's own errors arrive as
+                    // WheelhouseError, above). Not a 5xx: twine retries those.
+                    throw WheelhouseError.badRequest("truncated upload body: the connection ended before the multipart body was complete")
                 }
-                try parser.finish()
-            } catch let error as MultipartError {
-                throw WheelhouseError.badRequest("malformed multipart body: \(error.message)")
-            } catch let error as WheelhouseError {
-                throw error
-            } catch {
-                // The connection ended mid-body. Not a 5xx: twine retries those.
-                throw WheelhouseError.badRequest("truncated upload body: the connection ended before the multipart body was complete")
+                try await stagingWrites { try await writer.flush() }
             }
-            try await writer.flush()
         }
         received.digests = accumulator.finalize()
         received.size = accumulator.byteCount
         return received
+    }
+
+    /// Runs writes to the staging file: their failures are the server's, never "truncated" (the
+    /// client's): 507 when the disk is full, otherwise a logged 500.
+    func stagingWrites<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as WheelhouseError {
+            throw error
+        } catch let error as FileSystemError {
+            if let code = error.errnoCode, WheelhouseError.isOutOfSpace(errno: code) {
+                throw WheelhouseError.insufficientStorage("writing the upload")
+            }
+            services.logger.error("cannot write an upload's staging file", metadata: ["wh.error": "\(error)"])
+            throw WheelhouseError(.internalError, "cannot write the upload to the server's staging directory")
+        }
+    }
+}
+
+extension FileSystemError {
+    /// The errno behind the error, if a system call failed.
+    var errnoCode: Int32? {
+        if let call = cause as? SystemCallError { return call.errno.rawValue }
+        return (cause as? FileSystemError)?.errnoCode
     }
 }

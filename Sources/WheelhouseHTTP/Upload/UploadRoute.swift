@@ -47,6 +47,12 @@ struct UploadRoute {
         if let existing = try await services.metadata.distribution(repository: repository.id, filename: upload.filename.filename) {
             return try outcomeResponse(existing.sha256 == received.digests.sha256 ? .identical(existing) : .conflict(existing))
         }
+        // The same release and tags under another spelling (`Good-1.0.0-py3.py3-none-any.whl`) is the same file.
+        let stored = try await services.metadata.filenames(repository: repository.id, project: upload.normalizedName)
+        if let twin = UploadValidation.equivalent(of: upload.filename, among: stored) {
+            throw WheelhouseError.badRequest(
+                "File already exists: '\(upload.filename.filename)' is the same release and tags as the stored '\(twin)'. Uploading a new file requires a new version.")
+        }
 
         let metadataBytes = try await readMetadata(staging, upload.filename)
         let metadata: CoreMetadata

@@ -45,6 +45,9 @@ extension PostgresMetadataStore {
             }
         } catch let race as LostAddRace {
             return race.outcome
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "53100" {
+            // disk_full: the server's storage, not the client's fault.
+            throw WheelhouseError.insufficientStorage("recording the file")
         }
     }
 
@@ -73,6 +76,15 @@ extension PostgresMetadataStore {
         let logger = self.logger
         return try await withConnection { connection in
             try await Self.rows(connection, repository: repository, project: project, logger)
+        }
+    }
+
+    public func filenames(repository: Int64, project: String) async throws -> [String] {
+        let logger = self.logger
+        return try await withConnection { connection in
+            try await connection.rows(
+                "SELECT filename FROM distributions WHERE repository_id = \(repository) AND project = \(project)", logger
+            ).map { try $0.get("filename") }
         }
     }
 

@@ -6,36 +6,47 @@ import WheelhouseCore
 extension SQLiteMetadataStore {
     public func addDistribution(_ record: DistributionRecord, displayName: String) async throws -> AddDistributionOutcome {
         let metadataJSON = try Self.encode(record.formMetadata)
-        return try await pool.write { db in
-            if let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM distributions WHERE repository_id = ? AND filename = ?",
-                arguments: [record.repositoryID, record.filename]
-            ).map(Self.distribution) {
-                return existing.sha256 == record.sha256 ? .identical(existing) : .conflict(existing)
+        return try await Self.writing {
+            try await self.pool.write { db in
+                if let existing = try Row.fetchOne(
+                    db, sql: "SELECT * FROM distributions WHERE repository_id = ? AND filename = ?",
+                    arguments: [record.repositoryID, record.filename]
+                ).map(Self.distribution) {
+                    return existing.sha256 == record.sha256 ? .identical(existing) : .conflict(existing)
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO projects (repository_id, name, display_name, page_html, page_json, etag, updated_at)
+                        VALUES (?, ?, ?, x'', x'', '', ?) ON CONFLICT (repository_id, name) DO NOTHING
+                        """,
+                    arguments: [record.repositoryID, record.project, displayName, record.uploadTime.timeIntervalSince1970])
+                try db.execute(
+                    sql: """
+                        INSERT INTO distributions (repository_id, project, version, filename, package_type, size, sha256,
+                          blake2b_256, md5, requires_python, metadata_sha256, yanked, yanked_reason, upload_time, uploader,
+                          form_metadata, origin_url, provenance)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        record.repositoryID, record.project, record.version, record.filename, record.packageType, record.size,
+                        record.sha256, record.blake2b256, record.md5, record.requiresPython, record.metadataSHA256,
+                        record.yanked, record.yankedReason, record.uploadTime.timeIntervalSince1970, record.uploader,
+                        metadataJSON, record.originURL, record.provenance,
+                    ])
+                var created = record
+                created.id = db.lastInsertedRowID
+                try Self.rebuildPage(db, repository: record.repositoryID, project: record.project)
+                return .created(created)
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO projects (repository_id, name, display_name, page_html, page_json, etag, updated_at)
-                    VALUES (?, ?, ?, x'', x'', '', ?) ON CONFLICT (repository_id, name) DO NOTHING
-                    """,
-                arguments: [record.repositoryID, record.project, displayName, record.uploadTime.timeIntervalSince1970])
-            try db.execute(
-                sql: """
-                    INSERT INTO distributions (repository_id, project, version, filename, package_type, size, sha256,
-                      blake2b_256, md5, requires_python, metadata_sha256, yanked, yanked_reason, upload_time, uploader,
-                      form_metadata, origin_url, provenance)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    record.repositoryID, record.project, record.version, record.filename, record.packageType, record.size,
-                    record.sha256, record.blake2b256, record.md5, record.requiresPython, record.metadataSHA256,
-                    record.yanked, record.yankedReason, record.uploadTime.timeIntervalSince1970, record.uploader,
-                    metadataJSON, record.originURL, record.provenance,
-                ])
-            var created = record
-            created.id = db.lastInsertedRowID
-            try Self.rebuildPage(db, repository: record.repositoryID, project: record.project)
-            return .created(created)
+        }
+    }
+
+    /// Runs a write of the upload path: SQLite's "database or disk is full" becomes a 507.
+    static func writing<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw WheelhouseError.insufficientStorage("recording the file")
         }
     }
 
@@ -61,6 +72,13 @@ extension SQLiteMetadataStore {
 
     public func distributions(repository: Int64, project: String) async throws -> [DistributionRecord] {
         try await pool.read { db in try Self.rows(db, repository: repository, project: project) }
+    }
+
+    public func filenames(repository: Int64, project: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT filename FROM distributions WHERE repository_id = ? AND project = ?", arguments: [repository, project])
+        }
     }
 
     public func setYanked(repository: Int64, _ selector: DistributionSelector, yanked: Bool, reason: String?) async throws -> [DistributionRecord] {

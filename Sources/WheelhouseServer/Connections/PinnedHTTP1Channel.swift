@@ -11,13 +11,30 @@ import NIOHTTP1
 /// CPU per request fell to 0.85× (docs/benchmarks.md).
 /// The handler code is unchanged: whatever it awaits on other executors (actors, the database
 /// pool, the thread pool) still runs there and comes back to the loop.
+///
+/// Each connection is also held to `ConnectionLimits`: its address's connection count, and the
+/// deadlines of `ConnectionDeadlines` (a slowloris head, an idle keep-alive, a stalled body).
 struct PinnedHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
+    let limits: ConnectionLimits
+    let perAddress: AddressConnectionCounter
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let encoder = try channel.pipeline.syncOperations.handler(type: HTTPResponseEncoder.self)
-            try channel.pipeline.syncOperations.addHandler(ReasonPhraseHandler(), position: .after(encoder))
+        let admitted = perAddress.admit(channel)
+        let watch = ConnectionWatch(limits: limits, channel: channel, logger: logger)
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ConnectionBytesObserver(watch), position: .first)
+            let decoder = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(ConnectionPartsObserver(watch), position: .after(decoder.handler))
+            let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+            try pipeline.addHandler(ReasonPhraseHandler(), position: .after(encoder))
+            if !admitted {
+                // Closed rather than failed: a failed child initializer is reported to the
+                // listening channel, whose accept loop must not see it.
+                logger.debug("too many connections from one address", metadata: ["wh.client": "\(channel.remoteAddress?.ipAddress ?? "-")"])
+                channel.close(promise: nil)
+            }
             return value
         }
     }
@@ -31,8 +48,12 @@ struct PinnedHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with each connection's task pinned to its event loop (see `PinnedHTTP1Channel`).
-    public static func pinnedHTTP1(configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        .init { responder in PinnedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration)) }
+    public static func pinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), limits: ConnectionLimits = .init()) -> HTTPServerBuilder {
+        .init { responder in
+            PinnedHTTP1Channel(
+                base: HTTP1Channel(responder: responder, configuration: configuration), limits: limits,
+                perAddress: AddressConnectionCounter(limit: limits.maxConnectionsPerAddress))
+        }
     }
 }
 
