@@ -192,18 +192,23 @@ extension RemoteProxy {
                 extracted = (SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined(), bytes)
             }
         }
+        // The upstream's own metadata file, if already fetched (proxied .metadata), becomes the row's.
+        let proxied = extracted == nil ? file.coreMetadata?["sha256"].flatMap(BlobKey.init(sha256:)) : nil
         // Claimed before the bytes are checked or written: see BlobReferenceStore.
         let blobs = self.blobs
-        try await BlobReferences.withClaim(on: [sha] + [extracted?.sha256].compactMap { $0 }, in: metadata) { claim in
+        try await BlobReferences.withClaim(on: [sha] + [extracted?.sha256, proxied?.sha256].compactMap { $0 }, in: metadata) { claim in
+            var metadataSHA = extracted?.sha256
             if let extracted {
                 try await blobs.put(BlobKey(sha256: extracted.sha256)!, bytes: extracted.bytes)
+            } else if let proxied, try await blobs.storedSize(of: proxied) != nil {
+                metadataSHA = proxied.sha256
             }
             try await blobs.put(BlobKey(sha256: sha)!, contentsOfFile: path)
             try claim.ensureUsable()
             let record = DistributionRecord(
                 repositoryID: repository.id, project: project, version: parsed?.version ?? "", filename: file.filename,
                 packageType: parsed?.kind.rawValue ?? "unknown", size: total, sha256: sha, requiresPython: file.requiresPython,
-                metadataSHA256: extracted?.sha256, uploadTime: now(), uploader: nil, originURL: file.url, provenance: file.provenance)
+                metadataSHA256: metadataSHA, uploadTime: now(), uploader: nil, originURL: file.url, provenance: file.provenance)
             _ = try await metadata.addDistribution(record, displayName: project)
         }
         await download.advanced(to: total)

@@ -32,10 +32,19 @@ extension RemoteProxy {
         guard actual == expected else {
             throw WheelhouseError(.badGateway, "sha256 mismatch for the metadata of '\(filename)': upstream lists \(expected), received \(actual)")
         }
-        // No row will name this blob (the wheel is not cached): the claim keeps it until it expires,
-        // then the collector may take it and the next request fetches it again.
-        _ = try await BlobClaim.take([key.sha256], in: metadata)
-        try await blobs.put(key, bytes: bytes)
+        if let row = try await metadata.distribution(repository: repository.id, filename: filename), row.metadataSHA256 == nil {
+            // The wheel is cached: its row names the metadata from now on, so the collector keeps it.
+            try await BlobReferences.withClaim(on: [key.sha256], in: metadata) { claim in
+                try await blobs.put(key, bytes: bytes)
+                try claim.ensureUsable()
+                try await metadata.setMetadataSHA256(repository: repository.id, filename: filename, sha256: key.sha256)
+            }
+        } else {
+            // No row names this blob (the wheel is not cached): the claim keeps it until it expires,
+            // then the collector may take it and the next request fetches it again.
+            _ = try await BlobClaim.take([key.sha256], in: metadata)
+            try await blobs.put(key, bytes: bytes)
+        }
         return key
     }
 }

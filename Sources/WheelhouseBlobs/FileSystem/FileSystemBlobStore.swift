@@ -14,6 +14,8 @@ public struct FileSystemBlobStore: BlobStore {
     /// Where staging files live; must be on the same filesystem as `root` so `rename` is atomic.
     public let staging: String
     let fs = FileSystem.shared
+    /// About how many blobs a `listBlobs` page holds.
+    public var listPageSize = 1000
     let probe = WritabilityProbe()
 
     public init(root: String, staging: String) throws {
@@ -129,33 +131,32 @@ public struct FileSystemBlobStore: BlobStore {
         try await fs.removeItem(at: FilePath(path(key)))
     }
 
-    /// One fan-out directory (`sha256/ab/cd/`) a page; the continuation names the last one listed.
+    /// Whole fan-out directories (`sha256/ab/cd/`) until a page holds about `pageSize` blobs; the
+    /// continuation names the last directory listed, and the next page reads only the ones after it.
     public func listBlobs(continuation: String?) async throws -> BlobListing {
         let base = root + "/sha256"
+        let pageSize = listPageSize
         return try await NIOThreadPool.singleton.runIfActive {
             let files = FileManager.default
-            let outer = ((try? files.contentsOfDirectory(atPath: base)) ?? []).filter { $0.utf8.count == 2 }.sorted()
-            var directories: [String] = []
-            for first in outer {
-                let inner = ((try? files.contentsOfDirectory(atPath: base + "/" + first)) ?? []).filter { $0.utf8.count == 2 }.sorted()
-                directories += inner.map { first + "/" + $0 }
+            func fanOut(_ path: String) -> [String] {
+                ((try? files.contentsOfDirectory(atPath: path)) ?? []).filter { $0.utf8.count == 2 }.sorted()
             }
-            let remaining = Array(directories.drop { directory in continuation.map { directory <= $0 } ?? false })
-            for (offset, directory) in remaining.enumerated() {
-                var entries: [BlobListing.Entry] = []
-                for name in ((try? files.contentsOfDirectory(atPath: base + "/" + directory)) ?? []).sorted() {
-                    guard let key = BlobKey(sha256: name), key.path == "sha256/" + directory + "/" + name else { continue }
-                    var info = stat()
-                    guard stat(base + "/" + directory + "/" + name, &info) == 0 else { continue }
-                    let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
-                    entries.append(BlobListing.Entry(key: key, size: Int64(info.st_size), lastModified: modified))
-                }
-                let isLast = offset == remaining.count - 1
-                if !entries.isEmpty || isLast {
-                    return BlobListing(entries: entries, continuation: isLast ? nil : directory)
+            let after = continuation.map { $0.split(separator: "/").map(String.init) } ?? []
+            var entries: [BlobListing.Entry] = []
+            for first in fanOut(base) where after.isEmpty || first >= after[0] {
+                for second in fanOut(base + "/" + first) where after.count < 2 || first > after[0] || second > after[1] {
+                    let directory = first + "/" + second
+                    for name in ((try? files.contentsOfDirectory(atPath: base + "/" + directory)) ?? []).sorted() {
+                        guard let key = BlobKey(sha256: name), key.path == "sha256/" + directory + "/" + name else { continue }
+                        var info = stat()
+                        guard stat(base + "/" + directory + "/" + name, &info) == 0 else { continue }
+                        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+                        entries.append(BlobListing.Entry(key: key, size: Int64(info.st_size), lastModified: modified))
+                    }
+                    if entries.count >= pageSize { return BlobListing(entries: entries, continuation: directory) }
                 }
             }
-            return BlobListing(entries: [], continuation: nil)
+            return BlobListing(entries: entries, continuation: nil)
         }
     }
 

@@ -4,15 +4,17 @@ import Foundation
 /// and that are older than a grace period (see ``BlobReferenceStore`` for why this is safe while
 /// other nodes upload). File deletes never remove bytes themselves; this is the only deleter.
 ///
-/// Safe to run on several nodes at once (marks are idempotent, deleting twice is harmless), but
-/// one run at a time is enough: the admin API runs it on the node that received the request.
+/// Safe to run on several nodes at once: each run marks under an id of its own, never marks a blob
+/// another run holds, and removes only its own marks.
 public struct BlobCollector: Sendable {
     public let blobs: any BlobStore
     public let references: any BlobReferenceStore
     /// Blobs younger than this are left alone whatever their references say (defence in depth).
     public var grace: Duration
-    /// Blobs marked per transaction.
-    public var batchSize = 100
+    /// Blobs marked per transaction: small, since writers of a marked blob wait until it is deleted.
+    public var batchSize = 10
+    /// This run's mark owner.
+    let id = "gc-" + UUID().uuidString
 
     public init(blobs: any BlobStore, references: any BlobReferenceStore, grace: Duration) {
         self.blobs = blobs
@@ -75,7 +77,7 @@ public struct BlobCollector: Sendable {
     private func collect(_ batch: [BlobListing.Entry]) async throws -> [BlobListing.Entry] {
         let clock = ContinuousClock()
         let markedAt = clock.now
-        let marked = Set(try await references.markBlobsForCollection(batch.map(\.key.sha256)))
+        var marked = Set(try await references.markBlobsForCollection(batch.map(\.key.sha256), collector: id))
         guard !marked.isEmpty else { return [] }
         var deleted: [BlobListing.Entry] = []
         do {
@@ -83,17 +85,20 @@ public struct BlobCollector: Sendable {
                 guard clock.now - markedAt < BlobReferences.collectorDeadline else { break }
                 do {
                     try await blobs.delete(entry.key)
+                    deleted.append(entry)
                 } catch let error as WheelhouseError where error.code == .notFound {
-                    // Already gone (another collector): nothing to free.
-                    continue
+                    // Already gone: nothing to free.
                 }
-                deleted.append(entry)
+                // A writer waiting for this blob may go on now.
+                try await references.unmarkBlobs([entry.key.sha256], collector: id)
+                marked.remove(entry.key.sha256)
             }
         } catch {
-            try? await references.unmarkBlobs(Array(marked))
+            try? await references.unmarkBlobs(Array(marked), collector: id)
             throw error
         }
-        try await references.unmarkBlobs(Array(marked))
+        // Past the deadline: let the rest go at once.
+        if !marked.isEmpty { try await references.unmarkBlobs(Array(marked), collector: id) }
         return deleted
     }
 }

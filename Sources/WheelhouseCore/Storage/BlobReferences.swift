@@ -11,7 +11,9 @@ import Foundation
 ///   before `until`. Every writer claims a blob *before* it checks whether the bytes are present and
 ///   puts them, inserts its row before the claim expires, and then releases its claim (the row
 ///   protects the bytes from then on; a writer that dies leaves a claim that expires).
-/// - a **collection mark** `(sha256, since)`: a collector is deleting the blob's bytes.
+/// - a **collection mark** `(sha256, collector, since)`: a collector is deleting the blob's bytes.
+///   A blob has at most one mark; a collector marks only blobs no other collector holds a fresh mark
+///   on, and removes only its own marks, so two collectors never delete under each other's feet.
 ///
 /// Marking and claiming exclude each other per blob (one transaction each, serialized per sha256):
 /// a blob is marked only when no row references it and no claim is live; a claim is refused while
@@ -24,10 +26,11 @@ public protocol BlobReferenceStore: Sendable {
     func tryClaimBlobs(_ sha256s: [String], claim: String, for ttl: Duration) async throws -> Bool
     /// Drops writer `claim`'s claims (after its row was inserted, or when it gave up).
     func releaseBlobClaim(_ claim: String) async throws
-    /// Marks, of `candidates`, the blobs no row references and no live claim protects; returns them.
-    func markBlobsForCollection(_ candidates: [String]) async throws -> [String]
-    /// Removes collection marks (after the bytes were deleted, or when a collector gives up).
-    func unmarkBlobs(_ sha256s: [String]) async throws
+    /// Marks for `collector`, of `candidates`, the blobs no row references, no live claim protects
+    /// and no other collector holds a fresh mark on; returns them.
+    func markBlobsForCollection(_ candidates: [String], collector: String) async throws -> [String]
+    /// Removes `collector`'s marks (after the bytes were deleted, or when it gives up).
+    func unmarkBlobs(_ sha256s: [String], collector: String) async throws
     /// Forgets expired claims; returns how many.
     func purgeExpiredBlobClaims() async throws -> Int
     /// Whether any distribution of any repository references a blob, or a live claim protects it.

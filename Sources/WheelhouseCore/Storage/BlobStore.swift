@@ -34,6 +34,9 @@ public protocol BlobStore: Sendable {
     func put(_ key: BlobKey, bytes: [UInt8]) async throws
     /// The blob's size, or nil when absent.
     func size(of key: BlobKey) async throws -> Int64?
+    /// The size of the bytes in the store itself, past any cache in front of it: what a writer
+    /// must check before a row may name a blob.
+    func storedSize(of key: BlobKey) async throws -> Int64?
     /// Streams the blob (or `range` of it) in chunks to `body`. Throws when absent.
     func read(_ key: BlobKey, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void) async throws
     func delete(_ key: BlobKey) async throws
@@ -71,6 +74,10 @@ public struct BlobListing: Sendable {
 }
 
 extension BlobStore {
+    public func storedSize(of key: BlobKey) async throws -> Int64? {
+        try await size(of: key)
+    }
+
     /// Reads a small blob whole (core-metadata files); refuses anything over `limit` bytes.
     public func bytes(of key: BlobKey, limit: Int = 16 << 20) async throws -> [UInt8] {
         var out: [UInt8] = []

@@ -104,6 +104,10 @@ public final class CachingBlobStore: BlobStore, @unchecked Sendable {
         return try await base.size(of: key)
     }
 
+    public func storedSize(of key: BlobKey) async throws -> Int64? {
+        try await base.storedSize(of: key)
+    }
+
     public func put(_ key: BlobKey, contentsOfFile path: String) async throws {
         try await base.put(key, contentsOfFile: path)
     }

@@ -100,10 +100,10 @@ public final class CachingMetadataStore: MetadataStore, @unchecked Sendable {
         try await base.tryClaimBlobs(sha256s, claim: claim, for: ttl)
     }
     public func releaseBlobClaim(_ claim: String) async throws { try await base.releaseBlobClaim(claim) }
-    public func markBlobsForCollection(_ candidates: [String]) async throws -> [String] {
-        try await base.markBlobsForCollection(candidates)
+    public func markBlobsForCollection(_ candidates: [String], collector: String) async throws -> [String] {
+        try await base.markBlobsForCollection(candidates, collector: collector)
     }
-    public func unmarkBlobs(_ sha256s: [String]) async throws { try await base.unmarkBlobs(sha256s) }
+    public func unmarkBlobs(_ sha256s: [String], collector: String) async throws { try await base.unmarkBlobs(sha256s, collector: collector) }
     public func purgeExpiredBlobClaims() async throws -> Int { try await base.purgeExpiredBlobClaims() }
 
     // MARK: writes (each drops the cache)

@@ -3,7 +3,7 @@ import PostgresNIO
 import WheelhouseCore
 
 /// Claims and collection marks (see ``BlobReferenceStore``) on every node of a cluster: each
-/// transaction takes a transaction-scoped advisory lock per blob (in sha256 order, so two
+/// transaction takes a transaction-scoped advisory lock per blob (in lock-key order, so two
 /// transactions never wait for each other in a cycle), which serializes a claim against a mark of
 /// the same blob. Times are the database's clock, so the nodes' clocks need not agree.
 extension PostgresMetadataStore {
@@ -34,9 +34,10 @@ extension PostgresMetadataStore {
         }
     }
 
-    public func markBlobsForCollection(_ candidates: [String]) async throws -> [String] {
+    public func markBlobsForCollection(_ candidates: [String], collector: String) async throws -> [String] {
         let shas = Array(Set(candidates)).sorted()
         let logger = self.logger
+        let stale = BlobReferences.markStaleAfter.timeInterval
         return try await withTransaction { connection in
             try await Self.lockBlobs(connection, shas, logger)
             let free = try await connection.rows(
@@ -47,13 +48,16 @@ extension PostgresMetadataStore {
                 """, logger
             ).map { try $0.get("s", as: String.self) }
             guard !free.isEmpty else { return [] }
+            // A dead collector's mark is taken over; a live one's is left to it.
             try await connection.run(
+                "DELETE FROM blob_collections WHERE sha256 = ANY(\(free)) AND since <= EXTRACT(EPOCH FROM now()) - \(stale)", logger)
+            return try await connection.rows(
                 """
-                INSERT INTO blob_collections (sha256, since)
-                SELECT s, EXTRACT(EPOCH FROM now()) FROM unnest(\(free)::text[]) AS s
-                ON CONFLICT (sha256) DO UPDATE SET since = excluded.since
-                """, logger)
-            return free
+                INSERT INTO blob_collections (sha256, collector, since)
+                SELECT s, \(collector), EXTRACT(EPOCH FROM now()) FROM unnest(\(free)::text[]) AS s
+                ON CONFLICT (sha256) DO NOTHING RETURNING sha256
+                """, logger
+            ).map { try $0.get("sha256", as: String.self) }
         }
     }
 
@@ -64,10 +68,11 @@ extension PostgresMetadataStore {
         }
     }
 
-    public func unmarkBlobs(_ sha256s: [String]) async throws {
+    public func unmarkBlobs(_ sha256s: [String], collector: String) async throws {
         let logger = self.logger
         try await withConnection { connection in
-            try await connection.run("DELETE FROM blob_collections WHERE sha256 = ANY(\(sha256s))", logger)
+            try await connection.run(
+                "DELETE FROM blob_collections WHERE sha256 = ANY(\(sha256s)) AND collector = \(collector)", logger)
         }
     }
 
@@ -94,9 +99,13 @@ extension PostgresMetadataStore {
         }
     }
 
-    static func lockBlobs(_ connection: PostgresConnection, _ sortedSHAs: [String], _ logger: Logger) async throws {
-        for sha in sortedSHAs {
-            try await connection.run("SELECT pg_advisory_xact_lock(\(blobLockClass), hashtext(\(sha)))", logger)
-        }
+    /// One statement, in the order of the lock keys themselves: two sha256 with the same 32-bit
+    /// key are then never taken in opposite orders by two transactions.
+    static func lockBlobs(_ connection: PostgresConnection, _ shas: [String], _ logger: Logger) async throws {
+        try await connection.run(
+            """
+            SELECT pg_advisory_xact_lock(\(blobLockClass), k)
+            FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(\(shas)::text[]) AS s ORDER BY k) AS keys
+            """, logger)
     }
 }

@@ -130,7 +130,7 @@ enum PostgresSchema {
         Migration(version: 2, name: "blob claims", statements: [
             "CREATE TABLE blob_claims (sha256 TEXT NOT NULL, claim TEXT NOT NULL, until DOUBLE PRECISION NOT NULL, PRIMARY KEY (sha256, claim))",
             "CREATE INDEX blob_claims_claim ON blob_claims (claim)",
-            "CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, since DOUBLE PRECISION NOT NULL)",
+            "CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, collector TEXT NOT NULL, since DOUBLE PRECISION NOT NULL)",
         ]),
     ]
 

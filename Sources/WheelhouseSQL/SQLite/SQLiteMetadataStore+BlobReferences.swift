@@ -27,14 +27,20 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func markBlobsForCollection(_ candidates: [String]) async throws -> [String] {
+    public func markBlobsForCollection(_ candidates: [String], collector: String) async throws -> [String] {
         let now = Date().timeIntervalSince1970
+        let staleBefore = now - BlobReferences.markStaleAfter.timeInterval
         return try await pool.write { db in
             var marked: [String] = []
             for sha in candidates where try !Self.isReferenced(db, sha, now: now) {
+                if let since = try Double.fetchOne(db, sql: "SELECT since FROM blob_collections WHERE sha256 = ?", arguments: [sha]),
+                    since > staleBefore
+                {
+                    continue  // another collector is on it
+                }
                 try db.execute(
-                    sql: "INSERT INTO blob_collections (sha256, since) VALUES (?, ?) ON CONFLICT (sha256) DO UPDATE SET since = excluded.since",
-                    arguments: [sha, now])
+                    sql: "INSERT OR REPLACE INTO blob_collections (sha256, collector, since) VALUES (?, ?, ?)",
+                    arguments: [sha, collector, now])
                 marked.append(sha)
             }
             return marked
@@ -47,10 +53,10 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func unmarkBlobs(_ sha256s: [String]) async throws {
+    public func unmarkBlobs(_ sha256s: [String], collector: String) async throws {
         try await pool.write { db in
             for sha in sha256s {
-                try db.execute(sql: "DELETE FROM blob_collections WHERE sha256 = ?", arguments: [sha])
+                try db.execute(sql: "DELETE FROM blob_collections WHERE sha256 = ? AND collector = ?", arguments: [sha, collector])
             }
         }
     }

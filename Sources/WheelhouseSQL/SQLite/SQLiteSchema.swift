@@ -103,7 +103,7 @@ enum SQLiteSchema {
                 sql: """
                     CREATE TABLE blob_claims (sha256 TEXT NOT NULL, claim TEXT NOT NULL, until REAL NOT NULL, PRIMARY KEY (sha256, claim));
                     CREATE INDEX blob_claims_claim ON blob_claims (claim);
-                    CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, since REAL NOT NULL);
+                    CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, collector TEXT NOT NULL, since REAL NOT NULL);
                     """)
         }
         return migrator
