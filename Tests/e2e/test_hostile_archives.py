@@ -56,6 +56,12 @@ def test_hostile_upload_is_refused_and_the_server_lives(server, hrepo, tmp_path,
     name = "h" + case.replace("-", "")
     path = CRASHERS[case](tmp_path, name)
     r = raw_upload(server, hrepo, path, name)
+    if case == "many-dist-info":
+        # A valid wheel, only with 30,000 foreign .dist-info directories: accepted, without a
+        # quadratic scan (it took 4 s before).
+        assert r.status == 200, str(r)
+        assert_alive(server)
+        return
     assert r.status == 400, str(r)
     assert r.text.strip()
     assert_alive(server)
