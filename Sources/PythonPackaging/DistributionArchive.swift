@@ -175,6 +175,6 @@ public enum DistributionArchive {
     }
 
     static func tooLarge(_ path: String, _ filename: DistributionFilename) -> PackagingError {
-        PackagingError(.invalidArchive, "'\(filename.filename)' has a \(path) larger than \(maximumMetadataSize >> 20) MiB")
+        PackagingError(.invalidArchive, "'\(filename.filename)' has a '\(path)' larger than \(maximumMetadataSize >> 20) MiB")
     }
 }

@@ -65,6 +65,12 @@ struct Campaign {
     /// paths rather than values (mutated names would make every message new).
     static func blanked(_ message: String) -> String {
         var text = Substring(message.prefix(300))
+        // Lists of the names an archive holds (".dist-info directories: …", "(found: …)").
+        for marker in ["(found:", "directories:"] {
+            if let range = text.range(of: marker) {
+                text = text[..<range.upperBound] + " …"
+            }
+        }
         if let first = text.firstIndex(of: "'"), let last = text.lastIndex(of: "'"), first < last {
             text = text[..<first] + "'…'" + text[text.index(after: last)...]
         }
@@ -74,7 +80,9 @@ struct Campaign {
         var result = ""
         var previousDigit = false
         for character in words.joined(separator: " ") {
-            if character.isNumber {
+            if character.isNewline {
+                result.append(" ")
+            } else if character.isNumber {
                 if !previousDigit {
                     result.append("#")
                 }
