@@ -14,6 +14,7 @@ public enum WheelhouseServer {
         _ config: ServerConfiguration, logger: Logger,
         upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
     ) async throws -> WheelhouseServices {
+        try config.checkAdminToken()
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
         let metadata = CachingMetadataStore(stores.metadata)
         try await metadata.migrate()
