@@ -10,7 +10,7 @@ Each test replays an attack that worked on 53cd0a4 and checks the rule that stop
 - a new upstream URL without new credentials drops the stored ones; a sealed password given as a
   new one is refused (it would be another repository's, read from a backup);
 - upstream passwords are encrypted at rest; rows stored in clear by older versions keep working and
-  are encrypted at the next start.
+  are encrypted at the next start; rows in the unbound sealed:v1 format are dropped at start.
 
 One server for the module (the tests isolate themselves with their own repositories and users); the
 at-rest test restarts a server of its own.
@@ -277,6 +277,13 @@ def test_upstream_passwords_are_encrypted_at_rest(start_server, upstreams, tmp_p
     ok(api(server, "DELETE", f"/repositories/{remote}/cache/whrest", auth=admin(server)), 204)
     ok(get_page(server, remote, "whrest", admin(server)), 200)
     assert find_secrets_in_db(db, {"upstream password": password}) == [], legacy
+
+    # The unbound sealed:v1 format of unreleased builds cannot be opened: dropped at start, with a warning.
+    server.stop()
+    create_legacy_row(db, remote, "sealed:v1:" + "A" * 40)
+    server.start()
+    assert view(server, remote)["hasCredentials"] is False
+    assert "older encrypted format" in server.log_text()
 
 
 def create_legacy_row(db, remote: str, password: str) -> dict:
