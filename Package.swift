@@ -200,6 +200,7 @@ let package = Package(
             dependencies: [
                 "WheelhouseCore", "WheelhouseSQL", "WheelhouseBlobs", "WheelhouseTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -10,6 +10,7 @@ import WheelhouseSQL
 /// The node itself keeps only caches and the staging files of transfers in progress.
 enum ClusterNode {
     static func run(_ config: ServerConfiguration, databaseURL: String, logger: Logger) async throws {
+        try config.checkAdminToken()
         guard let blobURL = config.blobURL else {
             throw WheelhouseError.badRequest("cluster mode needs WHEELHOUSE_BLOB_URL (s3://bucket?endpoint=…) next to WHEELHOUSE_DATABASE_URL")
         }

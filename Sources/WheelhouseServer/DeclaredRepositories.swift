@@ -39,7 +39,9 @@ public enum DeclaredRepositories {
                     throw WheelhouseError.badRequest("\(file): repository '\(entry.name)' exists as \(existing.kind.rawValue), not \(kind.rawValue)")
                 }
                 // Sealing draws a fresh nonce: the same password keeps its stored form, so an unchanged file changes nothing.
-                if let stored = existing.settings.upstreamPassword, let password, (try? secrets.open(stored)) == password, SecretBox.isSealed(stored) {
+                if let stored = existing.settings.upstreamPassword, let password, SecretBox.isCurrent(stored),
+                    (try? secrets.open(stored, repository: entry.name, url: settings.url)) == password
+                {
                     settings.upstreamPassword = stored
                 }
                 if existing.settings != settings {

@@ -1,4 +1,5 @@
 import Logging
+import WheelhouseCore
 import WheelhouseHTTP
 
 /// How one node runs: built once at the edge from flags, environment and the config file, then passed down.
@@ -45,5 +46,18 @@ public struct ServerConfiguration: Sendable {
         self.adminToken = adminToken
         self.logLevel = logLevel
         self.maxUploadBytes = maxUploadBytes
+    }
+
+    /// The shortest `WHEELHOUSE_ADMIN_TOKEN` accepted: it opens the whole server, and valid tokens are
+    /// never refused by the failed-login limiter, so guessing it must be hopeless on its own.
+    public static let minimumAdminTokenLength = 32
+
+    /// Refuses a configured admin token that is too short (the start fails with this error).
+    public func checkAdminToken() throws {
+        if let token = adminToken, token.count < Self.minimumAdminTokenLength {
+            throw WheelhouseError.badRequest(
+                "WHEELHOUSE_ADMIN_TOKEN must be at least \(Self.minimumAdminTokenLength) characters (it has \(token.count)); "
+                    + "use a random one, e.g. `openssl rand -base64 32`")
+        }
     }
 }

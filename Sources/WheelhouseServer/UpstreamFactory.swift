@@ -13,7 +13,7 @@ final class UpstreamFactory: Sendable {
             throw WheelhouseError(.internalError, "remote repository '\(repository.name)' has no upstream URL")
         }
         let credentials = try repository.settings.upstreamUsername.map {
-            HTTPUpstream.Credentials(username: $0, password: try repository.settings.upstreamPassword.map { try secrets.open($0) } ?? "")
+            HTTPUpstream.Credentials(username: $0, password: try repository.settings.upstreamPassword.map { try secrets.open($0, repository: repository.name, url: url) } ?? "")
         }
         return HTTPUpstream(
             baseURL: url, credentials: credentials, client: client,

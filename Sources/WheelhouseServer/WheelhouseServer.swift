@@ -14,6 +14,7 @@ public enum WheelhouseServer {
         _ config: ServerConfiguration, logger: Logger,
         upstreams: (@Sendable (Repository) throws -> any Upstream)? = nil
     ) async throws -> WheelhouseServices {
+        try config.checkAdminToken()
         let stores = try EmbeddedStores(dataDirectory: config.dataDirectory)
         let metadata = CachingMetadataStore(stores.metadata)
         try await metadata.migrate()
@@ -59,15 +60,25 @@ public enum WheelhouseServer {
     }
 
     /// Upstream passwords stored in clear by older versions are sealed at start; without a key (a
-    /// cluster without `WHEELHOUSE_SECRET_KEY`) they keep working and a warning says so.
+    /// cluster without `WHEELHOUSE_SECRET_KEY`) they keep working and a warning says so. Values in the
+    /// unbound `sealed:v1:` format of unreleased builds cannot be opened: those credentials are dropped
+    /// (the remote then fetches without them) and a warning says to set them again.
     static func sealStoredPasswords(metadata: any MetadataStore, secrets: SecretBox, logger: Logger) async throws {
         for var repo in try await metadata.repositories() {
-            guard let password = repo.settings.upstreamPassword, !SecretBox.isSealed(password) else { continue }
+            guard let password = repo.settings.upstreamPassword, !SecretBox.isCurrent(password) else { continue }
+            if SecretBox.isSealed(password) {
+                repo.settings.upstreamUsername = nil
+                repo.settings.upstreamPassword = nil
+                try await metadata.updateRepository(repo)
+                logger.warning(
+                    "upstream credentials in an older encrypted format dropped: set them again", metadata: ["wh.repo": "\(repo.name)"])
+                continue
+            }
             guard secrets.hasKey else {
                 logger.warning("an upstream password is stored in clear: set WHEELHOUSE_SECRET_KEY to encrypt it", metadata: ["wh.repo": "\(repo.name)"])
                 continue
             }
-            repo.settings.upstreamPassword = try secrets.seal(password)
+            repo.settings.upstreamPassword = try secrets.seal(password, repository: repo.name, url: repo.settings.url)
             try await metadata.updateRepository(repo)
             logger.info("upstream password encrypted", metadata: ["wh.repo": "\(repo.name)"])
         }

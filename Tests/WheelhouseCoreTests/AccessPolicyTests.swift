@@ -117,18 +117,18 @@ import Testing
             try SecretBox(base64Key: Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString())
         }
         let box = try randomBox()
-        let sealed = try box.seal("svc-password")
+        let (repo, url) = ("mirror", "https://up.example/simple/")
+        let sealed = try box.seal("svc-password", repository: repo, url: url)
         #expect(SecretBox.isSealed(sealed) && !sealed.contains("svc-password"))
-        #expect(try box.seal("svc-password") != sealed)
-        #expect(try box.open(sealed) == "svc-password")
-        #expect(try box.sealIfNeeded(sealed) == sealed)
-        #expect(try box.open("stored-in-clear") == "stored-in-clear")
-        #expect(throws: WheelhouseError.self) { try randomBox().open(sealed) }
+        #expect(try box.seal("svc-password", repository: repo, url: url) != sealed)
+        #expect(try box.open(sealed, repository: repo, url: url) == "svc-password")
+        #expect(try box.open("stored-in-clear", repository: repo, url: url) == "stored-in-clear")
+        #expect(throws: WheelhouseError.self) { try randomBox().open(sealed, repository: repo, url: url) }
         // A cluster without WHEELHOUSE_SECRET_KEY refuses to store a password.
-        #expect(throws: WheelhouseError.self) { try SecretBox(key: nil).seal("svc-password") }
+        #expect(throws: WheelhouseError.self) { try SecretBox(key: nil).seal("svc-password", repository: repo, url: url) }
         #expect(throws: WheelhouseError.self) { try SecretBox(base64Key: "c2hvcnQ=") }
         let key = Data(repeating: 7, count: 32).base64EncodedString()
-        #expect(try SecretBox(base64Key: key).open(try SecretBox(base64Key: key + "\n").seal("p")) == "p")
+        #expect(try SecretBox(base64Key: key).open(try SecretBox(base64Key: key + "\n").seal("p", repository: repo, url: url), repository: repo, url: url) == "p")
     }
 
     @Test func credentialsParse() {

@@ -10,7 +10,7 @@ import WheelhouseTestSupport
 
 /// An embedded-default application in a temporary data directory, for in-process router tests.
 struct TestServer {
-    static let token = "whk_test-admin-token"
+    static let token = "whk_test-admin-token-0123456789abcdef"
     let services: WheelhouseServices
     let directory: String
 

@@ -63,6 +63,26 @@ def test_failed_logins_never_write_a_credential_to_the_audit_log(server):
     assert sorted(e["actor"] for e in entries) == sorted(["whk_…", "unknown", "unknown", name, "unknown"]), entries
 
 
+def test_a_limited_address_gets_429_without_an_audit_entry_per_attempt(server):
+    """Past its limit an address is answered 429 before any user lookup or audit write: a flood of bad
+    credentials cannot grow the audit log (one entry says the address was limited), and a valid
+    token from that address still works."""
+    name, _ = create_user(server, unique("flooded"))
+    tok = create_token(server, user=name)["token"]
+    source = fresh_source(9)
+    for _ in range(10):
+        assert api(server, "GET", "/whoami", auth=basic(unique("nobody"), "wrong-pw"), source=source).status == 401
+    for h in [basic(unique("nobody"), "wrong-pw"), bearer("whk_" + pysecrets.token_urlsafe(32)), basic(name, "wrong-pw"),
+              basic("__token__", "whk_" + pysecrets.token_urlsafe(32))] * 5:
+        r = api(server, "GET", "/whoami", auth=h, source=source)
+        assert r.status == 429 and r.header("Retry-After"), str(r)
+    ok(api(server, "GET", "/whoami", auth=bearer(tok), source=source), 200)
+    failed = [e for e in audit(server, action="login.failed", limit=1000) if e.get("client") == source]
+    limited = [e for e in audit(server, action="login.limited", limit=1000) if e.get("client") == source]
+    assert len(failed) == 10, failed
+    assert len(limited) == 1, limited
+
+
 # -- the token list (5) ----------------------------------------------------------------------------------
 
 def test_token_list_shows_no_part_of_a_secret(server):

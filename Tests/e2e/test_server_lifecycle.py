@@ -47,7 +47,7 @@ def test_generated_admin_token(start_server, tmp_path):
 
 
 def test_env_token_on_first_start(start_server, tmp_path):
-    s = start_server(admin_token="fixed-e2e-token-0123456789")
+    s = start_server(admin_token="fixed-e2e-token-0123456789abcdef0123456789")
     assert s.api.create_repo("env-token").status == 201
     assert "fixed-e2e-token-0123456789" not in s.log_text(), "a token set by the operator is never logged"
 

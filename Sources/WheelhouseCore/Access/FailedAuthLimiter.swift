@@ -14,6 +14,8 @@ public struct FailedAuthLimiter: Sendable {
     public var userLimit: Int
     public var window: TimeInterval
     private var failures: [String: [Date]] = [:]
+    /// When each address was last audited as limited.
+    private var refusals: [String: Date] = [:]
 
     public init(limit: Int = 10, userLimit: Int = 100, window: TimeInterval = 60) {
         self.limit = limit
@@ -41,6 +43,14 @@ public struct FailedAuthLimiter: Sendable {
             failures[key] = recent
         }
         if failures.count > 100_000 { failures = failures.filter { !$0.value.isEmpty } }
+    }
+
+    /// Whether a refusal of `address` is the first of its window (the one worth an audit entry).
+    public mutating func firstRefusal(address: String, now: Date) -> Bool {
+        if let last = refusals[address], now.timeIntervalSince(last) < window { return false }
+        if refusals.count > 100_000 { refusals = refusals.filter { now.timeIntervalSince($0.value) < window } }
+        refusals[address] = now
+        return true
     }
 
     private func keys(address: String, user: String?) -> [(String, Int)] {

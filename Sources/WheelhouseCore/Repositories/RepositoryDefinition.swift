@@ -10,7 +10,12 @@ public struct RepositoryDefinition: Sendable, Equatable {
     public var negativeTTL: Int?
     public var offline: Bool?
     public var username: String?
+    /// The upstream password in clear, as a request or a configuration file gives it; sealed for
+    /// this repository and URL when stored. A value that already looks sealed is refused.
     public var password: String?
+    /// The password stored in the row this definition was read from (sealed for it): kept when no
+    /// new `password` is given. Never taken from a request or a file.
+    public var storedPassword: String?
     public var members: [String]?
     public var deployTo: String?
     public var allowRemote: [String]?
@@ -38,13 +43,14 @@ public struct RepositoryDefinition: Sendable, Equatable {
         let s = repo.settings
         self.init(
             name: repo.name, kind: repo.kind, anonymousRead: s.anonymousRead, url: s.url, metadataTTL: s.metadataTTL,
-            negativeTTL: s.negativeTTL, offline: s.offline, username: s.upstreamUsername, password: s.upstreamPassword,
+            negativeTTL: s.negativeTTL, offline: s.offline, username: s.upstreamUsername, password: nil,
             members: s.members, deployTo: s.deployTo, allowRemote: s.allowRemote)
+        self.storedPassword = s.upstreamPassword
     }
 
     /// Validates the definition against the kind and the other repositories (members exist, no
-    /// cycle, `deployTo` is a local member) and returns the settings to store, the upstream password
-    /// sealed with `secrets`.
+    /// cycle, `deployTo` is a local member) and returns the settings to store, a new upstream password
+    /// sealed with `secrets` for this repository and URL.
     public func validatedSettings(metadata: any MetadataStore, secrets: SecretBox) async throws -> RepositorySettings {
         var settings = RepositorySettings(anonymousRead: anonymousRead)
         switch kind {
@@ -63,7 +69,12 @@ public struct RepositoryDefinition: Sendable, Equatable {
             settings.negativeTTL = negativeTTL ?? 60
             settings.offline = offline ?? false
             settings.upstreamUsername = username
-            settings.upstreamPassword = try password.map { try secrets.sealIfNeeded($0) }
+            if let password {
+                try SecretBox.checkNotSealed(password)
+                settings.upstreamPassword = try secrets.seal(password, repository: name, url: settings.url)
+            } else {
+                settings.upstreamPassword = storedPassword
+            }
         case .virtual:
             let members = members ?? []
             guard !members.isEmpty else { throw WheelhouseError.badRequest("a virtual repository needs \"members\"") }

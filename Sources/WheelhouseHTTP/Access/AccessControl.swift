@@ -10,18 +10,21 @@ import WheelhouseCore
 /// Credentials come the ways clients send them: `Bearer <token>`; Basic with a token as password and
 /// `__token__` or the token's owner as user (twine, and pip's `https://user:token@host/...`); Basic with
 /// the token as user and no password (pip's `https://token@host/...`); Basic with a user's password
-/// (people; can be switched off). The credential is checked first and only failures are limited: per
-/// client address, and per user name for password logins (`FailedAuthLimiter`); every failure is audited.
+/// (people; can be switched off). A token is checked first and only failures are limited: per client
+/// address, and per user name for password logins (`FailedAuthLimiter`). Failures under the bound are
+/// audited one by one; over it they are answered 429 without further lookups, and audited once per
+/// address and window (`login.limited`).
 public final class AccessControl: Sendable {
     let metadata: any MetadataStore
     let audit: AuditLog
     let passwordLogin: Bool
     let limiter = NIOLockedValueBox(FailedAuthLimiter())
     let tokenUses = NIOLockedValueBox([String: Date]())
-    /// Successful password checks for a minute, keyed by a digest of user, password and the stored
-    /// hash: pip sends the password with every request and scrypt is slow on purpose. The stored hash
-    /// is read on every request anyway, so a changed password misses the cache on every node at once.
-    let passwordCache = NIOLockedValueBox([String: (userID: Int64, until: Date)]())
+    /// Successful password checks for a minute, keyed by a digest of user and password, with the stored
+    /// hash they were checked against: pip sends the password with every request and scrypt is slow on
+    /// purpose. The stored hash is read on every such request, so a changed password misses the cache
+    /// on every node at once.
+    let passwordCache = NIOLockedValueBox([String: (userID: Int64, stored: String, until: Date)]())
 
     public init(metadata: any MetadataStore, audit: AuditLog, passwordLogin: Bool = true, limiter: FailedAuthLimiter = .init()) {
         self.metadata = metadata
@@ -34,7 +37,7 @@ public final class AccessControl: Sendable {
     enum Check {
         case valid(Principal)
         case invalid
-        /// A password not checked because its address or user name is limited.
+        /// Not checked further because its address or user name is over its bound.
         case limited(Int)
     }
 
@@ -47,27 +50,37 @@ public final class AccessControl: Sendable {
         }
         let now = Date()
         let address = context.remoteAddress ?? "?"
-        var wait: Int?
         switch try await check(credentials, address: address, now: now) {
         case .valid(let principal):
             return principal
-        case .limited(let seconds):
-            wait = seconds
+        case .limited(let wait):
+            try await refuseLimited(credentials, wait: wait, address: address, request, context: context, now: now)
         case .invalid:
-            wait = limiter.withLockedValue { limiter in
+            let wait = limiter.withLockedValue { limiter -> Int? in
                 if let wait = limiter.retryAfter(address: address, user: credentials.userName, now: now) { return wait }
                 limiter.recordFailure(address: address, user: credentials.userName, now: now)
                 return nil
             }
+            if let wait { try await refuseLimited(credentials, wait: wait, address: address, request, context: context, now: now) }
+            var isUser = false
+            if let name = credentials.userName { isUser = try await metadata.user(named: name) != nil }
+            let actor = credentials.auditActor(isUser: isUser)
+            await audit.record(AuditEntry(actor: actor, action: "login.failed", target: request.uri.path, client: context.remoteAddress))
+            throw WheelhouseError.unauthorized("invalid credentials")
         }
-        var isUser = false
-        if let name = credentials.userName { isUser = try await metadata.user(named: name) != nil }
-        let actor = credentials.auditActor(isUser: isUser)
-        await audit.record(AuditEntry(actor: actor, action: "login.failed", target: request.uri.path, client: context.remoteAddress))
-        if let wait {
-            throw WheelhouseError(.tooManyRequests, "too many failed authentication attempts; retry in \(wait) s", headers: [("Retry-After", String(wait))])
+    }
+
+    /// 429 for a failed attempt over a bound. Nothing is looked up and nothing written per attempt, so
+    /// a flood from a limited address costs no database work beyond the token lookup: one
+    /// `login.limited` entry per address and window says it was limited.
+    func refuseLimited(
+        _ credentials: Credentials, wait: Int, address: String, _ request: Request, context: WheelhouseContext, now: Date
+    ) async throws -> Never {
+        if limiter.withLockedValue({ $0.firstRefusal(address: address, now: now) }) {
+            await audit.record(AuditEntry(
+                actor: credentials.auditActor(isUser: false), action: "login.limited", target: request.uri.path, client: context.remoteAddress))
         }
-        throw WheelhouseError.unauthorized("invalid credentials")
+        throw WheelhouseError(.tooManyRequests, "too many failed authentication attempts; retry in \(wait) s", headers: [("Retry-After", String(wait))])
     }
 
     func check(_ credentials: Credentials, address: String, now: Date) async throws -> Check {
@@ -78,21 +91,33 @@ public final class AccessControl: Sendable {
             tokenUses.withLockedValue { $0[token.id] = now }
             return .valid(Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin, tokenID: token.id, scopes: token.scopes))
         }
-        guard passwordLogin, let name = credentials.userName, case .basic(_, let password) = credentials else { return .invalid }
-        guard let user = try await metadata.user(named: name), !user.isDisabled, let stored = user.passwordHash else { return .invalid }
-        let cacheKey = TokenHash.hash(name + "\u{0}" + password + "\u{0}" + stored)
+        var password: (name: String, password: String, cacheKey: String)?
+        if passwordLogin, let name = credentials.userName, case .basic(_, let given) = credentials {
+            password = (name, given, TokenHash.hash(name + "\u{0}" + given))
+        }
+        // Over a bound nothing else is looked up: a password is guessable, unlike a token, so it is not
+        // checked at all, unless it was verified within the last minute (pip sends it with every request).
+        if let wait = limiter.withLockedValue({ $0.retryAfter(address: address, user: credentials.userName, now: now) }) {
+            guard let password, let cached = passwordCache.withLockedValue({ $0[password.cacheKey] }), cached.until > now,
+                let user = try await metadata.user(named: password.name), !user.isDisabled, user.id == cached.userID,
+                user.passwordHash == cached.stored
+            else { return .limited(wait) }
+            return .valid(Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin))
+        }
+        guard let password else { return .invalid }
+        guard let user = try await metadata.user(named: password.name), !user.isDisabled, let stored = user.passwordHash else { return .invalid }
         let principal = Principal(userID: user.id, userName: user.name, isAdmin: user.isAdmin)
-        if let cached = passwordCache.withLockedValue({ $0[cacheKey] }), cached.userID == user.id, cached.until > now {
+        if let cached = passwordCache.withLockedValue({ $0[password.cacheKey] }), cached.userID == user.id, cached.stored == stored,
+            cached.until > now
+        {
             return .valid(principal)
         }
-        // A password is guessable, unlike a token: while its address or name is limited it is not
-        // checked at all (only one verified within the last minute, above, still passes).
-        if let wait = limiter.withLockedValue({ $0.retryAfter(address: address, user: name, now: now) }) { return .limited(wait) }
-        let ok = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(password, against: stored) }
+        let clear = password.password
+        let ok = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(clear, against: stored) }
         guard ok else { return .invalid }
         passwordCache.withLockedValue { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[cacheKey] = (user.id, now.addingTimeInterval(60))
+            cache[password.cacheKey] = (user.id, stored, now.addingTimeInterval(60))
         }
         return .valid(principal)
     }

@@ -75,13 +75,17 @@ struct RepositoryAdmin {
             // the stored ones to a server of theirs.
             definition.username = nil
             definition.password = nil
+            definition.storedPassword = nil
         }
         if let v = body.url { definition.url = v }
         if let v = body.metadataTTL { definition.metadataTTL = v }
         if let v = body.negativeTTL { definition.negativeTTL = v }
         if let v = body.offline { definition.offline = v }
         if let v = body.username { definition.username = v.isEmpty ? nil : v }
-        if let v = body.password { definition.password = v.isEmpty ? nil : v }
+        if let v = body.password {
+            definition.password = v.isEmpty ? nil : v
+            definition.storedPassword = nil
+        }
         if let v = body.members { definition.members = v }
         if let v = body.deployTo { definition.deployTo = v.isEmpty ? nil : v }
         if let v = body.allowRemote { definition.allowRemote = v }

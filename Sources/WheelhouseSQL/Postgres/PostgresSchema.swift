@@ -132,6 +132,9 @@ enum PostgresSchema {
             "CREATE INDEX blob_claims_claim ON blob_claims (claim)",
             "CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, collector TEXT NOT NULL, since DOUBLE PRECISION NOT NULL)",
         ]),
+        Migration(version: 3, name: "public token prefixes", statements: [
+            PostgresQuery(unsafeSQL: SQLiteSchema.publicTokenPrefixes)
+        ]),
     ]
 
     /// Applies the migrations this schema lacks; returns the versions applied (none when up to date).

@@ -106,6 +106,13 @@ enum SQLiteSchema {
                     CREATE TABLE blob_collections (sha256 TEXT PRIMARY KEY, collector TEXT NOT NULL, since REAL NOT NULL);
                     """)
         }
+        migrator.registerMigration("v3 public token prefixes") { db in
+            try db.execute(sql: SQLiteSchema.publicTokenPrefixes)
+        }
         return migrator
     }
+
+    /// Token rows written before `TokenRecord.publicPrefix` held the secret's first ten characters:
+    /// generated tokens (`whk_…`) get the public prefix, configured ones none. Shared with PostgreSQL.
+    static let publicTokenPrefixes = "UPDATE tokens SET prefix = CASE WHEN substr(prefix, 1, 4) = 'whk_' THEN 'whk_' || substr(id, 1, 8) ELSE '' END"
 }
