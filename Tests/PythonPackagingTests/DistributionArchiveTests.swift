@@ -122,3 +122,21 @@ struct DistributionArchiveTests {
         }
     }
 }
+
+/// A METADATA larger than one 64 KiB inflate chunk whose deflate stream ends inside a long match
+/// that crosses the chunk boundary: zlib has read all the input but still holds output.
+@Suite("DistributionArchive large METADATA")
+struct LargeMetadataTests {
+    @Test func inflatesToTheEndWhateverTheAlignment() throws {
+        let fixtures = try ArchiveFixtures()
+        let filename = try DistributionFilename("big-1.0-py3-none-any.whl")
+        let head = Array("Metadata-Version: 2.1\nName: big\nVersion: 1.0\n\n".utf8)
+        let hex = ArchiveFixtures.noise(count: 40_000).flatMap { Array(String($0, radix: 16).utf8) }
+        for total in stride(from: 65_536 - 260, through: 65_536 + 260, by: 13) {
+            let body = Array(hex.prefix(total - head.count - 258))
+            let metadata = head + body + [UInt8](repeating: UInt8(ascii: "="), count: 258)
+            let path = try fixtures.zip("m\(total)/big-1.0-py3-none-any.whl", [("big-1.0.dist-info/METADATA", metadata)])
+            #expect(try DistributionArchive.coreMetadata(atPath: path, filename: filename) == metadata, "METADATA of \(total) bytes")
+        }
+    }
+}

@@ -79,19 +79,26 @@ extension ZipArchive {
         var chunk = ByteBuffer()
         var position = offset
         let end = offset + entry.compressedSize  // checked against the central directory offset
+        // Whether the last call filled its chunk: zlib may then hold output for input it has
+        // already read (the tail of a match), so the input running out is not the end yet.
+        var filled = false
         while true {
-            if input.readableBytes == 0 {
-                guard position < end else { break }
+            if input.readableBytes == 0, position < end {
                 let count = Int(min(end - position, UInt64(chunkSize)))
                 input = ByteBuffer(bytes: try file.read(at: position, count: count, "the data of '\(entry.path)'"))
                 position += UInt64(count)
+            } else if input.readableBytes == 0, !filled {
+                break
             }
             chunk.clear(minimumCapacity: chunkSize)
             let inputBefore = input.readableBytes
+            filled = false
             do {
                 try decompressor.inflate(from: &input, to: &chunk)
-            } catch let error as CompressNIOError where error == .bufferOverflow || error == .inputBufferOverflow {
-                // The chunk is full, or zlib wants more input: both are progress.
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                filled = true  // the chunk is full: progress
+            } catch let error as CompressNIOError where error == .inputBufferOverflow {
+                // zlib wants more input: progress
             } catch {
                 throw ArchiveFormatError(reason: "the deflate data of '\(entry.path)' is corrupt")
             }
