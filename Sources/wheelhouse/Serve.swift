@@ -38,8 +38,8 @@ struct Serve: AsyncParsableCommand {
                 if let v = s.blobs { configuration.blobURL = v }
                 if let v = s.drainSeconds { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
                 if let v = s.blobCacheMiB { configuration.blobCacheBytes = max(0, v) << 20 }
-                if let v = s.headerTimeoutSeconds { configuration.connections.headerTimeout = Self.timeAmount(v) }
-                if let v = s.idleTimeoutSeconds { configuration.connections.idleTimeout = Self.timeAmount(v) }
+                if let v = s.headerTimeoutSeconds { configuration.connections.headerTimeout = try Self.timeAmount(v, "server.headerTimeoutSeconds") }
+                if let v = s.idleTimeoutSeconds { configuration.connections.idleTimeout = try Self.timeAmount(v, "server.idleTimeoutSeconds") }
                 if let v = s.maxConnectionsPerAddress { configuration.connections.maxConnectionsPerAddress = max(0, v) }
                 if env["WHEELHOUSE_LOG_LEVEL"] == nil, let v = s.logLevel.flatMap(Logger.Level.init(rawValue:)) { configuration.logLevel = v }
             }
@@ -50,8 +50,12 @@ struct Serve: AsyncParsableCommand {
         if let v = env["WHEELHOUSE_DRAIN_SECONDS"].flatMap(Double.init) { configuration.drainDelay = .milliseconds(Int64(v * 1000)) }
         if let v = env["WHEELHOUSE_NODE_ID"], !v.isEmpty { configuration.nodeID = v }
         if let v = env["WHEELHOUSE_BLOB_CACHE_MIB"].flatMap(Int.init) { configuration.blobCacheBytes = max(0, v) << 20 }
-        if let v = env["WHEELHOUSE_HEADER_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.connections.headerTimeout = Self.timeAmount(v) }
-        if let v = env["WHEELHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.connections.idleTimeout = Self.timeAmount(v) }
+        if let v = env["WHEELHOUSE_HEADER_TIMEOUT_SECONDS"].flatMap(Double.init) {
+            configuration.connections.headerTimeout = try Self.timeAmount(v, "WHEELHOUSE_HEADER_TIMEOUT_SECONDS")
+        }
+        if let v = env["WHEELHOUSE_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init) {
+            configuration.connections.idleTimeout = try Self.timeAmount(v, "WHEELHOUSE_IDLE_TIMEOUT_SECONDS")
+        }
         if let v = env["WHEELHOUSE_MAX_CONNECTIONS_PER_ADDRESS"].flatMap(Int.init) {
             configuration.connections.maxConnectionsPerAddress = max(0, v)
         }
@@ -66,8 +70,11 @@ struct Serve: AsyncParsableCommand {
         try await WheelhouseServer.run(configuration)
     }
 
-    /// Seconds as a timeout, at least 1 ms.
-    static func timeAmount(_ seconds: Double) -> TimeAmount {
-        .milliseconds(max(1, Int64(seconds * 1000)))
+    /// Seconds as a timeout: finite, from 0.1 s to a day (`inf`, `nan` or 1e300 from a file would trap).
+    static func timeAmount(_ seconds: Double, _ setting: String) throws -> TimeAmount {
+        guard seconds.isFinite, (0.1...86_400).contains(seconds) else {
+            throw ValidationError("\(setting) must be between 0.1 and 86400 seconds (got \(seconds))")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 }
