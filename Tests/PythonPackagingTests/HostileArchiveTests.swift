@@ -95,6 +95,14 @@ struct HostileArchiveTests {
         expectError(.missingMetadata, containing: "and 29990 more") { try wheel(path) }
     }
 
+    @Test("the sdist scan bound grows with the file (large hatchling sdists end with PKG-INFO), without overflow")
+    func sdistScanLimit() {
+        #expect(DistributionArchive.sdistScanLimit(fileSize: 1 << 20) == 256 << 20)
+        #expect(DistributionArchive.sdistScanLimit(fileSize: 100 << 20) == 3200 << 20)
+        #expect(DistributionArchive.sdistScanLimit(fileSize: Int.max) == Int.max)
+        #expect(DistributionArchive.sdistScanLimit(fileSize: -1) == 256 << 20)
+    }
+
     @Test("a tar.gz that inflates past 256 MiB without a PKG-INFO is refused at the bound")
     func gzipBomb() throws {
         let fixtures = try ArchiveFixtures()
